@@ -1,0 +1,72 @@
+# annual-review: `make review` builds the Haining 2024 review, `make test` runs the tests.
+# Both set up everything they need in .venv/ first (Python packages from PyPI and, for
+# the browser tests, Debian's chromium).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+YEAR ?= 2024
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+# Keep Jupyter's and matplotlib's state inside the project, not the home folder.
+export MPLCONFIGDIR := $(CURDIR)/outputs/.cache/matplotlib
+export JUPYTER_CONFIG_DIR := $(CURDIR)/outputs/.cache/jupyter/config
+export JUPYTER_DATA_DIR := $(CURDIR)/outputs/.cache/jupyter/data
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/outputs/.cache/jupyter/runtime
+export JUPYTER_PLATFORM_DIRS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help setup setup-test chromium review test lab lint format clean
+
+help:
+	@echo "make review   build the $(YEAR) review into outputs/$(YEAR)/site/ (sets up .venv first)"
+	@echo "make test     run the test suite (sets up .venv with test extras and chromium)"
+	@echo "make lab      open JupyterLab on the project"
+	@echo "make lint     ruff check and format check"
+	@echo "make clean    remove outputs/ (keeps .venv/)"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+setup: $(STAMP)
+setup-test: $(TEST_STAMP) chromium
+
+# Headless Chromium for the browser tests: Debian's package (browser downloads by
+# test tools do not work offline).
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing and cannot be installed (need root or sudo)"; exit 1; fi
+
+review: $(STAMP)
+	$(BIN)/annual-review build --year $(YEAR)
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks \
+		--LabApp.extension_manager=readonly
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check lib tests bench
+	$(BIN)/ruff format --check lib tests bench
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff check --fix lib tests bench
+	$(BIN)/ruff format lib tests bench
+
+clean:
+	rm -rf outputs/[0-9]* outputs/.cache

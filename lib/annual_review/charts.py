@@ -1,0 +1,177 @@
+"""Charts for the reports: one matplotlib style, a real CJK font, PNG embedded as HTML.
+
+Chinese labels need a font with CJK glyphs; matplotlib's default has none and draws
+boxes. We register the Noto Sans SC that ships in the ``pylopdf-fonts-zh-cn`` wheel,
+fall back to an installed system CJK font, and stop with a clear error otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
+PALETTE = ("#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6")
+HIGHLIGHT = "#c0504d"
+
+
+class CJKFontMissing(RuntimeError):
+    """No font with Chinese glyphs could be found for the charts."""
+
+
+def _shipped_font() -> Path | None:
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:
+        return None
+    path = pylopdf_fonts_zh_cn.sans_path()
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def cjk_font_family() -> str:
+    """Register and return the family name of a CJK font for matplotlib."""
+    shipped = _shipped_font()
+    if shipped is not None:
+        font_manager.fontManager.addfont(str(shipped))
+        return font_manager.FontProperties(fname=str(shipped)).get_name()
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in SYSTEM_CJK_FAMILIES:
+        if family in installed:
+            return family
+    raise CJKFontMissing(
+        "No Chinese font for charts: install the package pylopdf-fonts-zh-cn "
+        "(pip install pylopdf-fonts-zh-cn) or a system font such as fonts-noto-cjk."
+    )
+
+
+def apply_style() -> None:
+    """Set the report style: CJK font, quiet axes, fixed size and resolution."""
+    plt.rcParams.update(
+        {
+            "font.family": [cjk_font_family()],
+            "font.size": 10,
+            "axes.unicode_minus": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 12,
+            "axes.titleweight": "normal",
+            "figure.figsize": (7.2, 3.8),
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+            "svg.hashsalt": "annual-review",
+        }
+    )
+
+
+def _new(title: str, height: float = 3.8):
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7.2, height), layout="constrained")
+    ax.set_title(title)
+    return fig, ax
+
+
+def grouped_bars(
+    title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str
+) -> Figure:
+    """Vertical bars per label, one colour per series (e.g. last year and this year)."""
+    fig, ax = _new(title)
+    width = 0.8 / max(len(series), 1)
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
+        heights = [v if v is not None else 0 for v in values]
+        bars = ax.bar(xs, heights, width=width * 0.95, label=name, color=PALETTE[k % len(PALETTE)])
+        ax.bar_label(
+            bars, labels=["" if v is None else f"{v:g}" for v in values], padding=2, fontsize=8
+        )
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylabel(unit)
+    ax.legend(frameon=False)
+    ax.margins(y=0.15)
+    return fig
+
+
+def ranked_bars(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    unit: str,
+    highlight: str | None = None,
+    value_format: str = "{:g}",
+) -> Figure:
+    """Horizontal bars sorted from largest to smallest; ``highlight`` one label."""
+    order = sorted(range(len(labels)), key=lambda i: values[i])
+    fig, ax = _new(title, height=max(3.0, 0.32 * len(labels) + 1.2))
+    names = [labels[i] for i in order]
+    vals = [values[i] for i in order]
+    colors = [HIGHLIGHT if n == highlight else PALETTE[0] for n in names]
+    bars = ax.barh(names, vals, color=colors)
+    ax.bar_label(bars, labels=[value_format.format(v) for v in vals], padding=3, fontsize=8)
+    ax.set_xlabel(unit)
+    ax.margins(x=0.12)
+    return fig
+
+
+def rate_bars(title: str, labels: Sequence[str], rates: Sequence[float | None]) -> Figure:
+    """Horizontal bars of percentages on a 0–100 axis."""
+    fig, ax = _new(title, height=max(2.6, 0.45 * len(labels) + 1.0))
+    vals = [r if r is not None else 0 for r in rates]
+    bars = ax.barh(labels, vals, color=PALETTE[2])
+    ax.bar_label(
+        bars, labels=["—" if r is None else f"{r:.2f}%" for r in rates], padding=3, fontsize=8
+    )
+    ax.set_xlim(0, 115)
+    ax.set_xlabel("%")
+    ax.invert_yaxis()
+    return fig
+
+
+def part_of_whole(
+    title: str,
+    labels: Sequence[str],
+    parts: Sequence[float],
+    wholes: Sequence[float],
+    part_name: str,
+    rest_name: str,
+    unit: str,
+) -> Figure:
+    """Stacked bars: the part (e.g. settled) and the rest of each whole."""
+    fig, ax = _new(title)
+    rest = [w - p for p, w in zip(parts, wholes, strict=True)]
+    ax.bar(labels, parts, color=PALETTE[0], label=part_name)
+    bars = ax.bar(labels, rest, bottom=parts, color="#bfbfbf", label=rest_name)
+    ax.bar_label(bars, labels=[f"{w:g}" for w in wholes], padding=2, fontsize=8)
+    ax.set_ylabel(unit)
+    ax.legend(frameon=False)
+    ax.margins(y=0.15)
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """Render a figure to PNG without timestamps or version metadata, then close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def figure_html(fig: Figure, *, alt: str, caption: str, figure_id: str) -> str:
+    """An accessible ``<figure>`` with the chart as an embedded PNG (no external file)."""
+    data = base64.b64encode(png_bytes(fig)).decode("ascii")
+    return (
+        f'<figure class="ar-chart" id="{html.escape(figure_id)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" />'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )

@@ -1,0 +1,155 @@
+"""The ``annual-review`` command.
+
+Exit codes: 0 everything built; 1 some unit failed (the others are built and published);
+2 bad input (nothing was executed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import __version__
+from .build import BuildOptions, build, check_inputs
+from .errors import InputError
+from .layout import Project
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annual-review",
+        description="Write annual rule-of-law government reports (法治政府建设年度报告) "
+        "from data: one papermill run per unit, published as a self-contained site.",
+        epilog="Exit codes: 0 all built, 1 some unit failed, 2 bad input.",
+    )
+    parser.add_argument("--version", action="version", version=f"annual-review {__version__}")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="project folder with data/ params/ notebooks/ (default: here)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser(
+        "build",
+        help="run every unit's notebook and publish the site",
+        description="Run the notebooks of one year (the city and each township) "
+        "and publish outputs/<year>/site/. Unchanged units are reused.",
+    )
+    b.add_argument("--year", type=int, required=True, help="report year, e.g. 2024")
+    b.add_argument("--region", default="haining", help="region file slug (default: haining)")
+    b.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="build only this unit (name or slug); repeatable",
+    )
+    b.add_argument("--jobs", type=int, default=0, help="parallel runs (default: one per core)")
+    b.add_argument("--force", action="store_true", help="re-run every unit, ignoring the cache")
+    b.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds a cell may run before its unit fails (default: 600)",
+    )
+    b.add_argument("--quiet", action="store_true", help="no progress bar, only problems")
+
+    c = sub.add_parser("check", help="check data, params and notebooks without running kernels")
+    c.add_argument("--year", type=int, required=True)
+    c.add_argument("--region", default="haining")
+    return parser
+
+
+def _summary(report, quiet: bool) -> None:
+    if quiet and not report.failed:
+        return
+    rows = [("单位 unit", "状态 status", "秒 s", "")]
+    for slug, outcome in report.outcomes.items():
+        status = "cached" if outcome.cached else ("ok" if outcome.ok else "FAILED")
+        rows.append((slug, status, f"{outcome.seconds:.1f}", outcome.error[:100]))
+    width = max(len(r[0]) for r in rows)
+    for r in rows:
+        print(f"  {r[0]:<{width}}  {r[1]:<11} {r[2]:>6}  {r[3]}".rstrip())
+    if report.pages and not quiet:
+        total = sum(p.size for p in report.pages)
+        print(
+            f"  site: {len(report.pages)} pages, {total / 1e6:.2f} MB "
+            f"(largest {max(p.size for p in report.pages) / 1e6:.2f} MB)"
+        )
+
+
+def _build(args) -> int:
+    project = Project.find(args.project)
+    options = BuildOptions(
+        year=args.year,
+        region=args.region,
+        units=args.unit,
+        jobs=args.jobs,
+        force=args.force,
+        timeout=args.timeout,
+    )
+    bar = None
+    counts = {"done": 0, "failed": 0, "cached": 0}
+
+    def planned(total: int, cached: int) -> None:
+        nonlocal bar
+        if not args.quiet:
+            print(f"building {args.year}: {total} units, {cached} unchanged", file=sys.stderr)
+            bar = tqdm(total=total, unit="unit", file=sys.stderr, dynamic_ncols=True)
+
+    def done(outcome) -> None:
+        key = "cached" if outcome.cached else ("done" if outcome.ok else "failed")
+        counts[key] += 1
+        if bar is not None:
+            bar.set_postfix(counts, refresh=False)
+            bar.update(1)
+        if not outcome.ok:
+            tqdm.write(f"failed: {outcome.slug}: {outcome.error}", file=sys.stderr)
+
+    report = build(project, options, on_planned=planned, on_done=done)
+    if bar is not None:
+        bar.close()
+    _summary(report, args.quiet)
+    site = report.site.relative_to(project.root) if report.site else None
+    if report.failed:
+        print(
+            f"failed units: {', '.join(report.failed)} (notebooks with the error in "
+            f"outputs/{args.year}/failed/)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if not args.quiet:
+        print(f"site: {site}/index.html")
+    return EXIT_OK
+
+
+def _check(args) -> int:
+    project = Project.find(args.project)
+    check_inputs(project, args.year, args.region)
+    print(f"{args.year}: data, params and notebooks are valid")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``annual-review`` command."""
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    args = _parser().parse_args(argv)
+    try:
+        return {"build": _build, "check": _check}[args.command](args)
+    except InputError as exc:
+        print("bad input:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The analyst's words for one report: ``params/<year>/<unit-slug>.yaml``.
+
+A params file holds what data cannot say: the narrative highlights of parts 1
+and 2, the shortcomings with their causes (part 3) and next year's plans
+(part 4). It is validated with pydantic before any kernel starts, so a typo
+stops the build with the file and the field named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InputError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Highlight(_Strict):
+    """One narrative paragraph under a section of part 1 or part 2."""
+
+    title: str = Field(min_length=1, description="小标题，如 “全力推进涉企法治服务体系建设”")
+    text: str = Field(min_length=1, description="正文段落（Markdown，渲染前净化）")
+
+
+class Shortcoming(_Strict):
+    """One shortcoming of part 3 with its cause."""
+
+    title: str = Field(min_length=1, description="不足，如 “依法行政理念有待进一步提升”")
+    detail: str = Field(min_length=1, description="表现与原因")
+
+
+class Plan(_Strict):
+    """One plan for next year (part 4); ``id`` lets next year's report track it."""
+
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]*$", description="稳定的计划编号，如 p2025-preventive"
+    )
+    title: str = Field(min_length=1)
+    detail: str = Field(min_length=1)
+
+
+class ReviewParams(_Strict):
+    """Everything an analyst writes for one unit's report of one year."""
+
+    year: int = Field(ge=2000, le=2100)
+    unit: str = Field(min_length=1, description="单位名称，须与地区文件一致")
+    illustrative: bool = Field(
+        default=False, description="文字为示意内容（非正式发布稿）时为 true，页面将醒目标注"
+    )
+    addressee: str = Field(default="", description="报送对象，如 中共嘉兴市委、嘉兴市人民政府")
+    issuer: str = Field(default="", description="落款单位")
+    date: str = Field(default="", description="成文日期，YYYY-MM-DD")
+    intro: str = Field(default="", description="导语")
+    sections: dict[str, list[Highlight]] = Field(
+        default_factory=dict, description="按目录章节编号归类的工作亮点"
+    )
+    shortcomings_intro: str = ""
+    shortcomings: list[Shortcoming] = Field(min_length=1)
+    plans: list[Plan] = Field(min_length=1)
+
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        if value:
+            from datetime import date
+
+            date.fromisoformat(value)
+        return value
+
+    @field_validator("plans")
+    @classmethod
+    def _unique_plan_ids(cls, plans: list[Plan]) -> list[Plan]:
+        seen: set[str] = set()
+        for plan in plans:
+            if plan.id in seen:
+                raise ValueError(f"计划编号 {plan.id} 重复")
+            seen.add(plan.id)
+        return plans
+
+
+def params_path(params_dir: Path | str, year: int, slug: str) -> Path:
+    """Where the params of one unit and year live.
+
+    >>> params_path("params", 2024, "haining").as_posix()
+    'params/2024/haining.yaml'
+    """
+    return Path(params_dir) / str(year) / f"{slug}.yaml"
+
+
+def parse_params(text: str, *, source: str) -> ReviewParams:
+    """Validate params YAML text; ``source`` names the file in error messages."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{source}: expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        return ReviewParams.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{source}: field {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            f" (given: {err.get('input')!r:.80})"
+            for err in exc.errors()
+        ]
+        raise InputError("\n".join(problems)) from None
+
+
+def load_params(params_dir: Path | str, year: int, slug: str, unit: str) -> ReviewParams:
+    """Read and validate the params of one unit, checking year and unit match the file's place."""
+    path = params_path(params_dir, year, slug)
+    if not path.is_file():
+        raise InputError(f"{path.as_posix()}: params file missing for {unit} {year}")
+    params = parse_params(path.read_text(encoding="utf-8"), source=path.as_posix())
+    if params.year != year:
+        raise InputError(f"{path.as_posix()}: field year is {params.year}, expected {year}")
+    if params.unit != unit:
+        raise InputError(f"{path.as_posix()}: field unit is {params.unit!r}, expected {unit!r}")
+    return params

@@ -1,0 +1,332 @@
+"""Compose one unit's review from facts and the analyst's params, block by block.
+
+A notebook calls ``Review.load(...)`` with its parameters and displays the blocks in
+outline order. Every block is HTML built from data (figures are never typed by hand)
+plus escaped or sanitised analyst text; each block also carries its headings so the
+published page can build a table of contents.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass, field
+
+from . import charts, safe_html
+from .catalog import Catalog, Indicator, load_catalog
+from .data import load_values
+from .facts import Facts, Figure
+from .params import ReviewParams, load_params
+from .region import Region, Unit, load_region
+from .text import change_cell, count_sentence, fmt_count, fmt_percent, rate_change_phrase
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+ILLUSTRATIVE_MARK = "*"
+
+
+@dataclass
+class Block:
+    """A piece of a report: HTML plus the headings it contains (level, anchor, text)."""
+
+    html: str
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        plain = re.sub(r"<[^>]+>", "", self.html)[:2000]
+        meta = {"annual_review": {"headings": [list(h) for h in self.headings]}}
+        return {"text/html": self.html, "text/plain": _html.unescape(plain)}, meta
+
+
+def _heading(level: int, anchor: str, title: str) -> tuple[str, tuple[int, str, str]]:
+    return f'<h{level} id="{anchor}">{safe_html.text(title)}</h{level}>', (level, anchor, title)
+
+
+def _fmt(figure: Figure) -> str:
+    if figure.indicator.measure == "%":
+        return fmt_percent(figure.value)
+    return fmt_count(figure.value, grouping=True)
+
+
+def _change(now: Figure, last: Figure) -> str:
+    return safe_html.text(change_cell(now.value, last.value, now.indicator.measure))
+
+
+@dataclass
+class Review:
+    """Everything needed to write one unit's review of one year."""
+
+    year: int
+    unit: Unit
+    region: Region
+    catalog: Catalog
+    facts: Facts
+    params: ReviewParams
+
+    @classmethod
+    def load(
+        cls,
+        year: int,
+        unit: str,
+        region: str = "haining",
+        data_dir: str = "../data",
+        params_dir: str = "../params",
+    ) -> Review:
+        """Read and validate the region, catalogue, values and params."""
+        reg = load_region(data_dir, region)
+        the_unit = reg.unit(unit)
+        catalog = load_catalog(data_dir)
+        facts = Facts(load_values(data_dir, reg, catalog), catalog)
+        params = load_params(params_dir, year, the_unit.slug, the_unit.name)
+        return cls(year, the_unit, reg, catalog, facts, params)
+
+    # ── lookups ────────────────────────────────────────────────────────
+    @property
+    def is_city(self) -> bool:
+        return self.unit.level == "city"
+
+    @property
+    def title(self) -> str:
+        return f"{self.unit.name}{self.year}年法治政府建设年度报告"
+
+    def fig(self, indicator_id: str, year: int | None = None, unit: str | None = None) -> Figure:
+        return self.facts.figure(indicator_id, unit or self.unit.name, year or self.year)
+
+    def _indicators(self, section: str | None = None, key_only: bool = False) -> list[Indicator]:
+        found = self.catalog.for_level(self.unit.level, key_only=key_only)
+        return [i for i in found if section is None or i.section == section]
+
+    def shows_illustrative(self) -> bool:
+        """Whether any figure on this page (or its text) is illustrative."""
+        units = [u.name for u in self.region.units] if self.is_city else [self.unit.name]
+        years = (self.year, self.year - 1)
+        return self.params.illustrative or any(
+            self.fig(i.id, y, u).illustrative
+            for i in self.catalog.indicators
+            for y in years
+            for u in units
+            if not i.derived
+        )
+
+    def _mark(self, figure: Figure) -> str:
+        return (
+            f'<sup class="ar-mark" title="示意数据">{ILLUSTRATIVE_MARK}</sup>'
+            if figure.illustrative
+            else ""
+        )
+
+    # ── sentences from data ───────────────────────────────────────────
+    def clause(self, ind: Indicator) -> str | None:
+        """One clause about an indicator this year, with its change from last year."""
+        now, last = self.fig(ind.id), self.fig(ind.id, self.year - 1)
+        if now.value is None:
+            return None
+        if ind.kind in ("rate", "stated_percent"):
+            label = ind.name
+            text = f"{label}{fmt_percent(now.value)}"
+            change = rate_change_phrase(now.value, last.value) if ind.kind == "rate" else ""
+            text = f"{text}，{change}" if change else text
+        elif ind.kind == "ratio":
+            text = f"{ind.name}为{now.value}:1"
+        else:
+            text = count_sentence(ind.name, now.value, ind.measure, last.value)
+        return safe_html.text(text) + self._mark(now)
+
+    def section_sentence(self, section: str) -> str:
+        clauses = [c for ind in self._indicators(section) if (c := self.clause(ind))]
+        return "；".join(clauses) + "。" if clauses else ""
+
+    # ── blocks in outline order ───────────────────────────────────────
+    def header(self) -> Block:
+        """Title, addressee, the illustrative-data notice and the introduction."""
+        p = self.params
+        parts = [f'<h1 class="ar-title">{safe_html.text(self.title)}</h1>']
+        if p.addressee:
+            parts.append(f'<p class="ar-addressee">{safe_html.text(p.addressee)}：</p>')
+        if self.shows_illustrative():
+            parts.append(
+                '<aside class="ar-illustrative" role="note"><strong>示意数据提示：</strong>'
+                f"本页标有“{ILLUSTRATIVE_MARK}”的数字"
+                + ("及文字内容" if p.illustrative else "")
+                + "为示意数据，仅用于演示报告的生成方式，不是官方统计，"
+                "编制时已与年度报告公布的总数保持一致。</aside>"
+            )
+        if p.intro:
+            parts.append(safe_html.markdown(p.intro))
+        return Block("\n".join(parts))
+
+    def _section_blocks(self, part: int) -> list[str]:
+        out: list[str] = []
+        sections = [s for s in self.catalog.sections if s.part == part]
+        number = 0
+        for section in sections:
+            sentence = self.section_sentence(section.id)
+            highlights = self.params.sections.get(section.id, [])
+            if not sentence and not highlights:
+                continue
+            number += 1
+            out.append(
+                f'<h3 id="s-{section.id}">（{CHINESE_NUMERALS[number - 1]}）'
+                f"{safe_html.text(section.title)}</h3>"
+            )
+            if sentence:
+                out.append(f'<p class="ar-figures">{sentence}</p>')
+            for k, item in enumerate(highlights, start=1):
+                out.append(
+                    f'<div class="ar-highlight"><p><strong>{k}.{safe_html.text(item.title)}。'
+                    "</strong></p>"
+                    f"{safe_html.markdown(item.text)}</div>"
+                )
+        return out
+
+    def part(self, number: int) -> Block:
+        """One of the four mandated parts, headed as in the outline."""
+        title = self.catalog.parts[number]
+        if number == 4:
+            title = f"{self.year + 1}年推进法治政府建设的主要安排"
+        head, entry = _heading(2, f"part-{number}", f"{CHINESE_NUMERALS[number - 1]}、{title}")
+        body: list[str] = []
+        if number in (1, 2):
+            body = self._section_blocks(number)
+        elif number == 3:
+            body = self._shortcomings()
+        else:
+            body = self._plans()
+        return Block("\n".join([head, *body]), [entry])
+
+    def _shortcomings(self) -> list[str]:
+        out = []
+        if self.params.shortcomings_intro:
+            out.append(safe_html.markdown(self.params.shortcomings_intro))
+        for k, item in enumerate(self.params.shortcomings):
+            out.append(
+                f'<div class="ar-shortcoming"><p><strong>{CHINESE_NUMERALS[k]}是'
+                f"{safe_html.text(item.title)}。</strong></p>{safe_html.markdown(item.detail)}</div>"
+            )
+        return out
+
+    def _plans(self) -> list[str]:
+        return [
+            f'<div class="ar-plan" id="plan-{safe_html.text(item.id)}">'
+            f"<p><strong>（{CHINESE_NUMERALS[k]}）"
+            f"{safe_html.text(item.title)}。</strong></p>{safe_html.markdown(item.detail)}</div>"
+            for k, item in enumerate(self.params.plans)
+        ]
+
+    def key_table(self) -> Block:
+        """The key indicators with this year, last year and the change."""
+        head, entry = _heading(3, "key-indicators", "主要指标一览")
+        rows = []
+        for ind in self._indicators(key_only=True):
+            now, last = self.fig(ind.id), self.fig(ind.id, self.year - 1)
+            if now.value is None and last.value is None:
+                continue
+            fmt = fmt_percent if ind.measure == "%" else (lambda v: fmt_count(v, grouping=True))
+            rows.append(
+                f'<tr><th scope="row">{safe_html.text(ind.name)}</th>'
+                f"<td>{safe_html.text(ind.measure)}</td>"
+                f'<td class="num">{fmt(now.value)}{self._mark(now)}</td>'
+                f'<td class="num">{fmt(last.value)}{self._mark(last)}</td>'
+                f'<td class="num">{_change(now, last)}</td></tr>'
+            )
+        table = (
+            '<table class="ar-table"><caption>主要指标（'
+            f"{self.year}年与{self.year - 1}年）</caption><thead><tr>"
+            f'<th scope="col">指标</th><th scope="col">单位</th><th scope="col">{self.year}年</th>'
+            f'<th scope="col">{self.year - 1}年</th><th scope="col">变化</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+        return Block(head + table, [entry])
+
+    # ── charts ─────────────────────────────────────────────────────────
+    def _chart(self, fig, alt: str, caption: str, anchor: str) -> Block:
+        return Block(charts.figure_html(fig, alt=alt, caption=caption, figure_id=anchor))
+
+    def chart_year_on_year(self, indicator_ids: list[str], title: str, anchor: str) -> Block:
+        """Grouped bars of some counts, last year beside this year."""
+        inds = [self.catalog[i] for i in indicator_ids]
+        labels = [i.name for i in inds]
+        series = {
+            f"{y}年": [self._float(self.fig(i.id, y).value) for i in inds]
+            for y in (self.year - 1, self.year)
+        }
+        measure = inds[0].measure
+        described = "；".join(
+            f"{lab}{y}{measure}" for lab, y in zip(labels, series[f"{self.year}年"], strict=True)
+        )
+        fig = charts.grouped_bars(title, labels, series, measure)
+        return self._chart(fig, f"{title}：{self.year}年{described}", title, anchor)
+
+    def chart_rates(self, title: str, anchor: str) -> Block:
+        """Bars of this year's key rates."""
+        inds = [i for i in self._indicators(key_only=True) if i.kind == "rate"]
+        pairs = [(i.name, self.fig(i.id).value) for i in inds if self.fig(i.id).value is not None]
+        fig = charts.rate_bars(title, [p[0] for p in pairs], [float(p[1]) for p in pairs])
+        alt = "；".join(f"{n}{fmt_percent(v)}" for n, v in pairs)
+        return self._chart(fig, f"{title}：{alt}", title, anchor)
+
+    def chart_townships(self, indicator_id: str, title: str, anchor: str) -> Block:
+        """City only: one indicator across the townships, ranked."""
+        ind = self.catalog[indicator_id]
+        names = [u.name for u in self.region.townships]
+        values = [self._float(self.fig(ind.id, unit=n).value) or 0.0 for n in names]
+        fmt = "{:.2f}%" if ind.measure == "%" else "{:g}"
+        fig = charts.ranked_bars(
+            f"{title}（示意数据）", names, values, ind.measure, value_format=fmt
+        )
+        alt = "；".join(f"{n}{fmt.format(v)}" for n, v in zip(names, values, strict=True))
+        return self._chart(fig, f"{title}（示意数据）：{alt}", f"{title}（示意数据）", anchor)
+
+    def chart_part_of_whole(self, part_id: str, title: str, anchor: str) -> Block:
+        """Stacked bars of a part within its whole for the last two years."""
+        part = self.catalog[part_id]
+        whole = self.catalog[part.part_of]
+        years = [self.year - 1, self.year]
+        parts = [self._float(self.fig(part.id, y).value) or 0.0 for y in years]
+        wholes = [self._float(self.fig(whole.id, y).value) or 0.0 for y in years]
+        fig = charts.part_of_whole(
+            title,
+            [f"{y}年" for y in years],
+            parts,
+            wholes,
+            part.name,
+            f"其余{whole.name}",
+            part.measure,
+        )
+        alt = "；".join(
+            f"{y}年{whole.name}{w:g}{whole.measure}，其中{part.name}{p:g}"
+            for y, p, w in zip(years, parts, wholes, strict=True)
+        )
+        return self._chart(fig, f"{title}：{alt}", title, anchor)
+
+    def township_comparison(self) -> Block:
+        """City only: a table comparing the townships on their key indicators."""
+        head, entry = _heading(3, "townships", "各镇（街道）主要指标比较（示意数据）")
+        inds = self.catalog.for_level("township", key_only=True)
+        inds = [i for i in inds if i.applies_to == "township" or i.kind == "rate"]
+        header = "".join(f'<th scope="col">{safe_html.text(i.name)}</th>' for i in inds)
+        body = []
+        for town in self.region.townships:
+            cells = []
+            for ind in inds:
+                f = self.fig(ind.id, unit=town.name)
+                cells.append(f'<td class="num">{_fmt(f)}{self._mark(f)}</td>')
+            body.append(
+                f'<tr><th scope="row"><a href="{town.slug}.html">{safe_html.text(town.name)}</a>'
+                f"</th>{''.join(cells)}</tr>"
+            )
+        table = (
+            f'<table class="ar-table ar-wide"><caption>{self.year}年各镇（街道）主要指标</caption>'
+            f'<thead><tr><th scope="col">镇（街道）</th>{header}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+        return Block(head + table, [entry])
+
+    def sources(self) -> Block:
+        """Where the figures come from."""
+        units = None if self.is_city else self.unit.name
+        items = "".join(f"<li>{safe_html.text(s)}</li>" for s in self.facts.sources(units))
+        return Block(f'<section class="ar-sources"><h4>数据来源</h4><ul>{items}</ul></section>')
+
+    @staticmethod
+    def _float(value) -> float | None:
+        return None if value is None else float(value)

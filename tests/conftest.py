@@ -1,0 +1,52 @@
+"""Shared fixtures: a scratch copy of the project and one real build of Haining 2024."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+INPUTS = ("data", "params", "notebooks")
+
+
+def copy_project(target: Path) -> Path:
+    """Copy the project's inputs (not outputs) into ``target`` and return it."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in INPUTS:
+        shutil.copytree(ROOT / name, target / name)
+    return target
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_state(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep matplotlib's and Jupyter's state out of the home folder."""
+    state = tmp_path_factory.mktemp("state")
+    os.environ.setdefault("MPLCONFIGDIR", str(state / "matplotlib"))
+    os.environ.setdefault("JUPYTER_RUNTIME_DIR", str(state / "jupyter-runtime"))
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the project's inputs to change freely."""
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copy with Haining 2024 built once for the whole session."""
+    from annual_review.cli import main
+
+    root = copy_project(tmp_path_factory.mktemp("built") / "project")
+    code = main(["--project", str(root), "build", "--year", "2024", "--quiet"])
+    assert code == 0, "the Haining 2024 build failed"
+    return root
+
+
+@pytest.fixture(scope="session")
+def site(built: Path) -> Path:
+    """The published site of the session build."""
+    return built / "outputs" / "2024" / "site"

@@ -1,0 +1,95 @@
+"""A full build of Haining 2024: 13 pages with the report's figures, safe to publish."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from annual_review.region import load_region
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+REGION = load_region(ROOT / "data")
+TOWNSHIP_PAGES = [f"{u.slug}.html" for u in REGION.townships]
+
+
+def pages(site: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(site.glob("*.html"))}
+
+
+def test_site_has_the_city_and_twelve_township_pages(site: Path) -> None:
+    assert sorted(pages(site)) == sorted(["index.html", *TOWNSHIP_PAGES])
+
+
+@pytest.mark.parametrize(
+    "figure",
+    ["391", "67.81%", "358", "152", "42.46%", "14908", "9725", "3152", "57", "100.00%"],
+)
+def test_city_page_states_the_reports_figures(site: Path, figure: str) -> None:
+    text = re.sub(r"<[^>]+>", "", (site / "index.html").read_text(encoding="utf-8"))
+    assert figure in text
+
+
+def test_city_page_has_the_generated_reconsideration_sentence(site: Path) -> None:
+    assert "新收行政复议案件391件，同比增长67.81%" in (site / "index.html").read_text("utf-8")
+
+
+def test_city_page_links_to_twelve_existing_township_pages(site: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([a-z0-9-]+\.html)"', html))
+    assert set(TOWNSHIP_PAGES) <= links
+    for link in links:
+        assert (site / link).is_file(), link
+
+
+@pytest.mark.parametrize("section", ["一、", "二、", "三、存在的不足和原因", "四、2025年"])
+def test_every_page_has_the_four_parts(site: Path, section: str) -> None:
+    for name, html in pages(site).items():
+        assert re.search(f"<h2[^>]*>{section}", html), (name, section)
+
+
+def test_pages_load_nothing_from_outside_and_leak_nothing(site: Path, built: Path) -> None:
+    for name, html in pages(site).items():
+        assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I), name
+        assert "injected-parameters" not in html, name
+        assert "papermill" not in html.lower(), name
+        assert str(built) not in html and str(ROOT) not in html, name
+        assert "/tmp/" not in html and "<script" not in html.lower(), name
+
+
+def test_township_pages_say_their_figures_are_illustrative(site: Path) -> None:
+    for name in [*TOWNSHIP_PAGES, "index.html"]:
+        assert "示意数据提示" in (site / name).read_text(encoding="utf-8"), name
+
+
+def test_each_page_has_at_least_four_charts_with_alt_text(site: Path) -> None:
+    for name, html in pages(site).items():
+        images = re.findall(r"<img [^>]*>", html)
+        assert len(images) >= 4, name
+        for img in images:
+            assert 'src="data:image/png;base64,' in img and re.search(r'alt="[^"]{4,}"', img)
+
+
+def test_executed_notebooks_are_kept_without_machine_paths(built: Path) -> None:
+    folder = built / "outputs" / "2024" / "notebooks"
+    names = sorted(p.stem for p in folder.glob("*.ipynb"))
+    assert names == sorted(u.slug for u in REGION.units)
+    for path in folder.glob("*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        assert str(built) not in text and "/tmp/" not in text
+        nb = nbformat.reads(text, as_version=4)
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+        streams = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "stream"]
+        assert not errors and not streams, (path.name, streams[:1])
+
+
+def test_manifest_records_every_unit(built: Path) -> None:
+    manifest = json.loads((built / "outputs" / "2024" / "manifest.json").read_text("utf-8"))
+    assert {u["status"] for u in manifest["units"].values()} == {"ok"}
+    assert len(manifest["units"]) == 13
+    assert manifest["packages"]["papermill"]

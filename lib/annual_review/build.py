@@ -1,37 +1,38 @@
-"""``annual-review build``: validate, run what changed in parallel, publish, record.
+"""``annual-review build``: validate, run what changed, publish, record.
 
-The order is fixed: every input is checked before any kernel starts; runs whose cache
-key is unchanged are reused; the rest execute in a pool of worker processes; executed
-notebooks are written atomically; the site is rendered into a new folder and swapped
-in; ``manifest.json`` records what happened.
+The order is fixed: every input is checked before any kernel starts; one build of a
+year runs at a time (a lock); runs whose cache key is unchanged are reused; the rest
+execute on local worker processes or a Dask cluster; executed notebooks are written
+atomically as they arrive; the site is rendered into a new folder and swapped in; and
+``manifest.json`` records what happened.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
-from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .catalog import load_catalog
 from .data import load_values
 from .errors import InputError
+from .executors import run_dask, run_local
 from .facts import Facts
 from .layout import Project
+from .lock import year_lock
+from .notebook_params import check_parameters, notebook_parameters
 from .params import load_params
-from .publish import PageResult, publish
-from .region import load_region
+from .publish import PageResult, PageSource, publish
+from .region import Region, load_region
 from .runner import (
     RunOutcome,
     RunSpec,
-    execute_run,
     library_fingerprint,
     normalise_notebook,
     plan_run,
@@ -44,11 +45,13 @@ PACKAGES = (
     "nbconvert",
     "nbclient",
     "ipykernel",
+    "jupyter-client",
     "pandas",
     "matplotlib",
     "pandera",
     "pydantic",
     "fonttools",
+    "nh3",
 )
 
 
@@ -62,6 +65,9 @@ class BuildOptions:
     jobs: int = 0
     force: bool = False
     timeout: float = 600.0
+    parameters: dict[str, Any] = field(default_factory=dict)
+    executor: str = "local"
+    scheduler: str = ""
 
 
 @dataclass
@@ -77,75 +83,64 @@ class BuildReport:
         return [slug for slug, o in self.outcomes.items() if not o.ok]
 
 
-def check_inputs(project: Project, year: int, region_slug: str):
-    """Validate region, catalogue, values and every unit's params; collect all problems."""
+@dataclass
+class Checked:
+    """Validated inputs of a year: what planning and publishing need."""
+
+    region: Region
+    facts: Facts
+    run_parameters: dict[str, dict[str, Any]]
+
+
+def check_inputs(
+    project: Project, year: int, region_slug: str, cli_parameters: dict[str, Any] | None = None
+) -> Checked:
+    """Check region, catalogue, values, params and notebook parameters; list all problems."""
     region = load_region(project.data_dir, region_slug)
     catalog = load_catalog(project.data_dir)
+    sections = {s.id for s in catalog.sections}
     problems: list[str] = []
     facts = None
     try:
         facts = Facts(load_values(project.data_dir, region, catalog), catalog)
     except InputError as exc:
         problems.extend(exc.problems)
-    for unit in region.units:
-        if not project.notebook_for(unit.level).is_file():
-            problems.append(f"{project.notebook_for(unit.level)}: notebook missing")
+    declared = {}
+    for level in ("city", "township"):
+        path = project.notebook_for(level)
         try:
-            load_params(project.params_dir, year, unit.slug, unit.name)
+            declared[level] = notebook_parameters(path)
+        except (InputError, OSError) as exc:
+            problems.append(f"{path.relative_to(project.root).as_posix()}: {exc}")
+    run_parameters = {}
+    for unit in region.units:
+        try:
+            params = load_params(
+                project.params_dir, year, unit.slug, unit.name, section_ids=sections
+            )
         except InputError as exc:
-            problems.extend(exc.problems)
+            problems.extend(_relative(p, project) for p in exc.problems)
+            continue
+        given = {"year": year, "unit": unit.name, "region": region.slug}
+        given.update(params.parameters)
+        given.update(cli_parameters or {})
+        run_parameters[unit.slug] = given
+        if unit.level in declared:
+            notebook = f"notebooks/{project.notebook_for(unit.level).name}"
+            problems.extend(
+                check_parameters(given, declared[unit.level], unit=unit.name, notebook=notebook)
+            )
     if problems:
         raise InputError("\n".join(problems))
-    return region, catalog, facts
+    return Checked(region, facts, run_parameters)
 
 
-def _cache_path(year_dir: Path, spec: RunSpec) -> Path:
-    return year_dir / ".cache" / "runs" / f"{spec.slug}-{spec.key[:24]}.ipynb"
+def _relative(message: str, project: Project) -> str:
+    return message.replace(project.root.as_posix() + "/", "")
 
 
-def _run_all(
-    specs: list[RunSpec],
-    options: BuildOptions,
-    shared_cache: Path,
-    on_done: Callable[[RunOutcome], None],
-) -> dict[str, RunOutcome]:
-    outcomes: dict[str, RunOutcome] = {}
-    if not specs:
-        return outcomes
-    jobs = options.jobs or os.cpu_count() or 1
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(specs)), mp_context=get_context("spawn")
-    ) as pool:
-        futures = {
-            pool.submit(
-                execute_run, spec, timeout=options.timeout, shared_cache=str(shared_cache)
-            ): spec
-            for spec in specs
-        }
-        for future in as_completed(futures):
-            spec = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker process itself died
-                outcome = RunOutcome(spec.slug, False, None, 0.0, f"worker died: {exc}")
-            outcomes[spec.slug] = outcome
-            on_done(outcome)
-    return outcomes
-
-
-def _store(outcome: RunOutcome, spec: RunSpec, year_dir: Path) -> None:
-    write_atomic(year_dir / "logs" / f"{spec.slug}.log", outcome.log.encode("utf-8"))
-    if outcome.notebook is None:
-        return
-    content = normalise_notebook(outcome.notebook, spec, year_dir.name)
-    if outcome.ok:
-        write_atomic(year_dir / "notebooks" / f"{spec.slug}.ipynb", content)
-        write_atomic(_cache_path(year_dir, spec), content)
-        failed = year_dir / "failed" / f"{spec.slug}.ipynb"
-        if failed.exists():
-            failed.unlink()
-    else:
-        write_atomic(year_dir / "failed" / f"{spec.slug}.ipynb", content)
+def _cache_path(shared_cache: Path, spec: RunSpec) -> Path:
+    return shared_cache / "runs" / f"{spec.year}-{spec.slug}-{spec.key[:32]}.ipynb"
 
 
 def build_id(specs: list[RunSpec]) -> str:
@@ -165,71 +160,134 @@ def package_versions() -> dict[str, str]:
     return found
 
 
+class _Recorder:
+    """Stores each outcome as it arrives (notebook, log, cache) and keeps only its status."""
+
+    def __init__(
+        self,
+        year_dir: Path,
+        shared_cache: Path,
+        specs: list[RunSpec],
+        on_done: Callable[[RunOutcome], None] | None,
+    ) -> None:
+        self.year_dir, self.shared_cache = year_dir, shared_cache
+        self.specs = {s.slug: s for s in specs}
+        self.on_done = on_done
+        self.outcomes: dict[str, RunOutcome] = {}
+
+    def __call__(self, outcome: RunOutcome) -> None:
+        spec = self.specs[outcome.slug]
+        if not outcome.cached:
+            write_atomic(self.year_dir / "logs" / f"{spec.slug}.log", outcome.log.encode())
+        if outcome.notebook is not None:
+            content = normalise_notebook(outcome.notebook, spec, self.year_dir.name)
+            target = "notebooks" if outcome.ok else "failed"
+            write_atomic(self.year_dir / target / f"{spec.slug}.ipynb", content)
+            if outcome.ok:
+                write_atomic(_cache_path(self.shared_cache, spec), content)
+                (self.year_dir / "failed" / f"{spec.slug}.ipynb").unlink(missing_ok=True)
+        outcome.notebook, outcome.log = None, ""  # streamed to disk: keep only the status
+        self.outcomes[outcome.slug] = outcome
+        if self.on_done:
+            self.on_done(outcome)
+
+
 def build(
     project: Project,
     options: BuildOptions,
     on_planned: Callable[[int, int], None] | None = None,
     on_done: Callable[[RunOutcome], None] | None = None,
+    on_waiting: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build one year of a region; raises InputError before any kernel on bad input."""
-    region, _catalog, facts = check_inputs(project, options.year, options.region)
+    checked = check_inputs(project, options.year, options.region, options.parameters)
+    region = checked.region
     units = [region.unit(u) for u in options.units] if options.units else region.units
     fingerprint = library_fingerprint()
-    specs = [plan_run(project, region, u, options.year, fingerprint) for u in units]
+    specs = [
+        plan_run(project, region, u, options.year, fingerprint, checked.run_parameters[u.slug])
+        for u in units
+    ]
     year_dir = project.year_dir(options.year)
     shared_cache = project.outputs_dir / ".cache"
-    outcomes: dict[str, RunOutcome] = {}
-    to_run = []
-    for spec in specs:
-        cached = _cache_path(year_dir, spec)
-        if cached.is_file() and not options.force:
-            outcomes[spec.slug] = RunOutcome(spec.slug, True, cached.read_bytes(), 0.0, cached=True)
-            write_atomic(year_dir / "notebooks" / f"{spec.slug}.ipynb", cached.read_bytes())
+    with year_lock(year_dir, on_waiting=on_waiting):
+        recorder = _Recorder(year_dir, shared_cache, specs, on_done)
+        to_run = []
+        for spec in specs:
+            cached = _cache_path(shared_cache, spec)
+            if cached.is_file() and not options.force:
+                recorder(RunOutcome(spec.slug, True, cached.read_bytes(), 0.0, cached=True))
+            else:
+                to_run.append(spec)
+        if on_planned:
+            on_planned(len(specs), len(specs) - len(to_run))
+        if options.executor == "dask":
+            run_dask(to_run, scheduler=options.scheduler, timeout=options.timeout, on_done=recorder)
         else:
-            to_run.append(spec)
-    if on_planned:
-        on_planned(len(specs), len(specs) - len(to_run))
-    by_slug = {s.slug: s for s in specs}
+            run_local(
+                to_run,
+                jobs=options.jobs,
+                timeout=options.timeout,
+                shared_cache=str(shared_cache),
+                on_done=recorder,
+            )
+        pages = publish(
+            _page_sources(region, year_dir, recorder.outcomes, checked.facts, specs),
+            region=region,
+            year=options.year,
+            year_dir=year_dir,
+            cache_dir=shared_cache,
+        )
+        _write_manifest(year_dir, specs, recorder.outcomes, pages, fingerprint)
+    return BuildReport(recorder.outcomes, pages, year_dir / "site")
 
-    def done(outcome: RunOutcome) -> None:
-        _store(outcome, by_slug[outcome.slug], year_dir)
-        if on_done:
-            on_done(outcome)
 
-    outcomes.update(_run_all(to_run, options, shared_cache, done))
-    for o in outcomes.values():
-        if o.cached and on_done:
-            on_done(o)
-    good = {
-        u.slug: year_dir / "notebooks" / f"{u.slug}.ipynb"
-        for u in region.units
-        if (year_dir / "notebooks" / f"{u.slug}.ipynb").is_file()
-    }
-    sources = {u.slug: facts.sources(None if u.level == "city" else u.name) for u in region.units}
-    pages = publish(
-        good,
-        region=region,
-        year=options.year,
-        year_dir=year_dir,
-        build_id=build_id(specs),
-        sources=sources,
-        cache_dir=shared_cache / "fonts",
-    )
-    _write_manifest(year_dir, specs, outcomes, pages)
-    return BuildReport(outcomes, pages, year_dir / "site")
+def _page_sources(
+    region: Region,
+    year_dir: Path,
+    outcomes: dict[str, RunOutcome],
+    facts: Facts,
+    specs: list[RunSpec],
+) -> list[PageSource]:
+    keys = {s.slug: s.key for s in specs}
+    sources = []
+    for unit in region.units:
+        notebook = year_dir / "notebooks" / f"{unit.slug}.ipynb"
+        outcome = outcomes.get(unit.slug)
+        status = "ok"
+        if outcome is not None and not outcome.ok:
+            status = "stale" if notebook.is_file() else "missing"
+        elif not notebook.is_file():
+            status = "missing"
+        sources.append(
+            PageSource(
+                unit=unit,
+                notebook=notebook if notebook.is_file() else None,
+                status=status,
+                page_id=keys.get(unit.slug, "")[:12] or "previous",
+                sources=facts.sources(None if unit.level == "city" else unit.name),
+            )
+        )
+    return sources
 
 
 def _write_manifest(
-    year_dir: Path, specs: list[RunSpec], outcomes: dict[str, RunOutcome], pages: list[PageResult]
+    year_dir: Path,
+    specs: list[RunSpec],
+    outcomes: dict[str, RunOutcome],
+    pages: list[PageResult],
+    fingerprint: str,
 ) -> None:
     manifest = {
         "build_id": build_id(specs),
         "annual_review": __version__,
+        "library_fingerprint": fingerprint,
         "packages": package_versions(),
         "units": {
             s.slug: {
                 "unit": s.unit_name,
                 "key": s.key,
+                "parameters": s.parameters,
                 "inputs": {n: hashlib.sha256(b).hexdigest() for n, b in sorted(s.inputs.items())},
                 "status": "ok" if outcomes[s.slug].ok else "failed",
                 "cached": outcomes[s.slug].cached,
@@ -239,7 +297,10 @@ def _write_manifest(
             for s in specs
             if s.slug in outcomes
         },
-        "pages": [asdict(p) for p in pages],
+        "pages": {
+            p.filename: {"unit": p.slug, "bytes": p.size, "status": p.status, "reused": p.reused}
+            for p in pages
+        },
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     write_atomic(year_dir / "manifest.json", text.encode("utf-8"))

@@ -6,10 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError
+from .yamlio import load_yaml_mapping, read_text, validation_problems
 
 COUNT_KINDS = ("count",)
 DERIVED_KINDS = ("rate", "ratio")
@@ -116,10 +116,8 @@ def load_catalog(data_dir: Path | str) -> Catalog:
     path = Path(data_dir) / "indicators.yaml"
     if not path.is_file():
         raise InputError(f"{path.as_posix()}: indicator catalogue missing")
+    raw = load_yaml_mapping(read_text(path), source=path.as_posix())
     try:
-        return Catalog.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return Catalog.model_validate(raw)
     except ValidationError as exc:
-        lines = [
-            f"{path.as_posix()}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-        ]
-        raise InputError("\n".join(lines)) from None
+        raise InputError("\n".join(validation_problems(exc, path.as_posix()))) from None

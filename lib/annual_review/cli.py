@@ -61,11 +61,45 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a cell may run before its unit fails (default: 600)",
     )
     b.add_argument("--quiet", action="store_true", help="no progress bar, only problems")
+    b.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra notebook parameter for every unit (YAML value); repeatable",
+    )
+    b.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local worker processes (default) or a Dask cluster",
+    )
+    b.add_argument(
+        "--scheduler",
+        default="",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
+    )
 
     c = sub.add_parser("check", help="check data, params and notebooks without running kernels")
     c.add_argument("--year", type=int, required=True)
     c.add_argument("--region", default="haining")
+    c.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
     return parser
+
+
+def parse_parameters(items: list[str]) -> dict:
+    """``NAME=VALUE`` pairs with VALUE read as YAML (``-p year=2024`` gives an int)."""
+    import yaml
+
+    found = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise InputError(f"--parameter {item!r}: expected NAME=VALUE")
+        found[name] = yaml.safe_load(value) if value else ""
+    return found
 
 
 def _summary(report, quiet: bool) -> None:
@@ -79,11 +113,16 @@ def _summary(report, quiet: bool) -> None:
     for r in rows:
         print(f"  {r[0]:<{width}}  {r[1]:<11} {r[2]:>6}  {r[3]}".rstrip())
     if report.pages and not quiet:
+        print("  pages:")
+        for page in report.pages:
+            notes = [
+                n for n in (page.status != "ok" and page.status, page.reused and "reused") if n
+            ]
+            print(
+                f"    {page.filename:<20} {page.size / 1024:7.0f} KB  {', '.join(notes)}".rstrip()
+            )
         total = sum(p.size for p in report.pages)
-        print(
-            f"  site: {len(report.pages)} pages, {total / 1e6:.2f} MB "
-            f"(largest {max(p.size for p in report.pages) / 1e6:.2f} MB)"
-        )
+        print(f"  site: {len(report.pages)} pages, {total / 1e6:.2f} MB")
 
 
 def _build(args) -> int:
@@ -114,7 +153,10 @@ def _build(args) -> int:
         if not outcome.ok:
             tqdm.write(f"failed: {outcome.slug}: {outcome.error}", file=sys.stderr)
 
-    report = build(project, options, on_planned=planned, on_done=done)
+    def waiting(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    report = build(project, options, on_planned=planned, on_done=done, on_waiting=waiting)
     if bar is not None:
         bar.close()
     _summary(report, args.quiet)
@@ -133,7 +175,7 @@ def _build(args) -> int:
 
 def _check(args) -> int:
     project = Project.find(args.project)
-    check_inputs(project, args.year, args.region)
+    check_inputs(project, args.year, args.region, parse_parameters(args.parameter))
     print(f"{args.year}: data, params and notebooks are valid")
     return EXIT_OK
 

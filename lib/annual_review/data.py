@@ -8,6 +8,10 @@ file, the line, the row's key and the value, and all of them stop the build toge
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,9 +21,12 @@ import pandera.pandas as pa
 from .catalog import Catalog
 from .errors import InputError
 from .region import Region
+from .yamlio import read_text
 
 COLUMNS = ["year", "unit", "indicator", "value", "source", "illustrative"]
 TRUE_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+YEAR_TEXT = re.compile(r"[0-9]{4}")
+COUNT_TEXT = re.compile(r"[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 def values_path(data_dir: Path | str, region_slug: str) -> Path:
@@ -27,33 +34,78 @@ def values_path(data_dir: Path | str, region_slug: str) -> Path:
     return Path(data_dir) / "values" / f"{region_slug}.csv"
 
 
+def _csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """Non-blank CSV rows with the physical line each one starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            raise InputError(f"{name}, line {start}: not a readable CSV row: {exc}") from None
+        if fields and not (len(fields) == 1 and not fields[0].strip()):
+            rows.append((start, fields))
+
+
 def read_values_csv(path: Path) -> pd.DataFrame:
     """Read a values file as text, adding ``line`` (its line in the file) and ``file``."""
+    path = Path(path)
+    name = path.as_posix()
     if not path.is_file():
-        raise InputError(f"{path.as_posix()}: values file missing")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"{path.as_posix()}: not a readable UTF-8 CSV file: {exc}") from None
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in COLUMNS]
-    if missing or extra:
+        raise InputError(f"{name}: values file missing")
+    rows = _csv_rows(read_text(path), name)
+    if not rows:
+        raise InputError(f"{name}: file is empty; expected the header {','.join(COLUMNS)}")
+    (_, header), body = rows[0], rows[1:]
+    header = [h.strip() for h in header]
+    missing = [c for c in COLUMNS if c not in header]
+    extra = [c or "(empty)" for c in header if c not in COLUMNS]
+    twice = sorted({c for c in header if c in COLUMNS and header.count(c) > 1})
+    if missing or extra or twice:
         raise InputError(
-            f"{path.as_posix()}: columns must be {','.join(COLUMNS)}"
+            f"{name}: columns must be {','.join(COLUMNS)}"
             + (f"; missing {','.join(missing)}" if missing else "")
             + (f"; unexpected {','.join(extra)}" if extra else "")
+            + (f"; repeated {','.join(twice)}" if twice else "")
         )
-    frame = frame[COLUMNS].apply(lambda col: col.str.strip())
-    frame.insert(0, "line", range(2, len(frame) + 2))
-    frame.insert(0, "file", path.as_posix())
+    short_or_long = [
+        f"{name}, line {line}: row has {len(fields)} fields instead of {len(header)}"
+        f" ({','.join(header)}): {','.join(fields)!r:.120}"
+        for line, fields in body
+        if len(fields) != len(header)
+    ]
+    if short_or_long:
+        raise InputError("\n".join(short_or_long))
+    where = {c: header.index(c) for c in COLUMNS}
+    frame = pd.DataFrame(
+        {c: [fields[where[c]].strip() for _, fields in body] for c in COLUMNS},
+        columns=COLUMNS,
+        dtype=object,
+    )
+    frame.insert(0, "line", pd.Series([line for line, _ in body], dtype="int64"))
+    frame.insert(0, "file", name)
     return frame
+
+
+def _number(text: str) -> float | None:
+    """The value as a float (``nan``/``inf`` included), or None when it is not a number."""
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
 
 
 def _parse(frame: pd.DataFrame) -> pd.DataFrame:
     """Typed columns beside the raw text: ``year_num``, ``value_num``, ``illustrative_flag``."""
     out = frame.copy()
-    out["year_num"] = pd.to_numeric(out["year"], errors="coerce")
-    out["value_num"] = pd.to_numeric(out["value"].str.replace(",", ""), errors="coerce")
+    out["year_num"] = [
+        float(y) if YEAR_TEXT.fullmatch(y) else math.nan for y in out["year"].astype(str)
+    ]
+    numbers = [_number(v) for v in out["value"].astype(str)]
+    out["value_num"] = [v if v is not None and math.isfinite(v) else math.nan for v in numbers]
     out["illustrative_flag"] = out["illustrative"].str.lower().map(TRUE_WORDS)
     return out
 
@@ -135,7 +187,7 @@ def _schema(catalog: Catalog, region: Region) -> pa.DataFrameSchema:
             pa.Check(lambda f: _part_not_larger(f, catalog), name="part_of"),
             pa.Check(lambda f: _sum_matches(f, catalog, region), name="sum_of"),
         ],
-        unique=["year", "unit", "indicator"],
+        unique=["year_num", "unit", "indicator"],
         report_duplicates="all",
     )
 
@@ -144,6 +196,8 @@ def _message(row: pd.Series, check: str, catalog: Catalog, region: Region, known
     where = f"{row['file']}, line {row['line']} ({row['year']}, {row['unit']}, {row['indicator']})"
     value = row["value"]
     ind = catalog.by_id.get(row["indicator"])
+    if check == "year_text":
+        return f"{where}: year {row['year']!r} must be a whole number written as 4 digits"
     if check == "year":
         return f"{where}: year {row['year']!r} is not a year between 2000 and 2100"
     if check == "unit":
@@ -158,6 +212,13 @@ def _message(row: pd.Series, check: str, catalog: Catalog, region: Region, known
         return f"{where}: unknown indicator {row['indicator']!r} (not in data/indicators.yaml)"
     if check == "value_num":
         return f"{where}: value {value!r} is not a number"
+    if check == "not_finite":
+        return f"{where}: value {value!r} is not a finite number"
+    if check == "plain":
+        return (
+            f"{where}: value {value!r} is not a plain whole number;"
+            f" {ind.name if ind else row['indicator']} is a count (write e.g. 391)"
+        )
     if check == "negative":
         return f"{where}: value {value} is negative; counts cannot be below 0"
     if check == "fractional":
@@ -209,16 +270,30 @@ def validate_values(frame: pd.DataFrame, catalog: Catalog, region: Region) -> pd
     parsed = _parse(frame)
     problems: dict[tuple[int, str], str] = {}
     known = _lookup(parsed)
-    for column, check in (
-        ("year_num", "year"),
-        ("value_num", "value_num"),
-        ("illustrative_flag", "illustrative_flag"),
-    ):
-        for idx in parsed.index[parsed[column].isna()]:
-            problems[(idx, check)] = _message(
-                parsed.loc[idx], check if column != "year_num" else "year", catalog, region, known
+    counts = {i.id for i in catalog.indicators if i.kind == "count"}
+    for idx, row in parsed.iterrows():
+        number = _number(str(row["value"]))
+        check = None
+        if pd.isna(row["year_num"]):
+            problems[(idx, "year")] = _message(row, "year_text", catalog, region, known)
+        if number is None:
+            check = "value_num"
+        elif not math.isfinite(number):
+            check = "not_finite"
+        elif (
+            row["indicator"] in counts
+            and number >= 0
+            and number.is_integer()
+            and not COUNT_TEXT.fullmatch(str(row["value"]))
+        ):
+            check = "plain"
+        if check:
+            problems[(idx, check)] = _message(row, check, catalog, region, known)
+        if pd.isna(row["illustrative_flag"]):
+            problems[(idx, "illustrative_flag")] = _message(
+                row, "illustrative_flag", catalog, region, known
             )
-    clean = parsed.drop(index=[i for i, _ in problems])
+    clean = parsed.drop(index=list({i for i, _ in problems}))
     try:
         _schema(catalog, region).validate(clean, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -230,7 +305,10 @@ def validate_values(frame: pd.DataFrame, catalog: Catalog, region: Region) -> pd
             problems.setdefault((idx, name), _message(clean.loc[idx], name, catalog, region, known))
     if problems:
         ordered = [
-            problems[k] for k in sorted(problems, key=lambda k: (frame.loc[k[0], "line"], k[1]))
+            problems[k]
+            for k in sorted(
+                problems, key=lambda k: (frame.loc[k[0], "file"], frame.loc[k[0], "line"], k[1])
+            )
         ]
         raise InputError("\n".join(ordered))
     out = parsed.assign(
@@ -244,5 +322,7 @@ def load_values(
 ) -> pd.DataFrame:
     """Read and validate a region's values; raise InputError naming every bad row."""
     paths = list(files) if files is not None else [values_path(data_dir, region.slug)]
+    if not paths:
+        raise InputError("no values files given")
     frame = pd.concat([read_values_csv(p) for p in paths], ignore_index=True)
     return validate_values(frame, catalog, region)

@@ -27,7 +27,7 @@ def _font_bytes() -> bytes:
 
 def subset_woff2(characters: str) -> bytes:
     """WOFF2 bytes of Noto Sans SC reduced to ``characters`` (plus ASCII)."""
-    font = TTFont(io.BytesIO(_font_bytes()))
+    font = TTFont(io.BytesIO(_font_bytes()), recalcTimestamp=False)
     options = subset.Options()
     options.flavor = "woff2"
     options.notdef_outline = True

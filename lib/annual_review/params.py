@@ -9,11 +9,12 @@ stops the build with the file and the field named.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError
+from .yamlio import load_yaml_mapping, read_text
 
 
 class _Strict(BaseModel):
@@ -59,6 +60,9 @@ class ReviewParams(_Strict):
     sections: dict[str, list[Highlight]] = Field(
         default_factory=dict, description="按目录章节编号归类的工作亮点"
     )
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="本单位运行笔记本时额外传入的参数（须在参数单元格中声明）"
+    )
     shortcomings_intro: str = ""
     shortcomings: list[Shortcoming] = Field(min_length=1)
     plans: list[Plan] = Field(min_length=1)
@@ -94,12 +98,7 @@ def params_path(params_dir: Path | str, year: int, slug: str) -> Path:
 
 def parse_params(text: str, *, source: str) -> ReviewParams:
     """Validate params YAML text; ``source`` names the file in error messages."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{source}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise InputError(f"{source}: expected a mapping of fields, got {type(raw).__name__}")
+    raw = load_yaml_mapping(text, source=source)
     try:
         return ReviewParams.model_validate(raw)
     except ValidationError as exc:
@@ -111,14 +110,46 @@ def parse_params(text: str, *, source: str) -> ReviewParams:
         raise InputError("\n".join(problems)) from None
 
 
-def load_params(params_dir: Path | str, year: int, slug: str, unit: str) -> ReviewParams:
-    """Read and validate the params of one unit, checking year and unit match the file's place."""
+def check_sections(params: ReviewParams, known_section_ids: set[str], *, source: str) -> list[str]:
+    """One message per key of ``sections`` that is not a known section id.
+
+    >>> p = ReviewParams(year=2024, unit="海宁市", sections={"leadershp": []},
+    ...     shortcomings=[{"title": "t", "detail": "d"}],
+    ...     plans=[{"id": "p1", "title": "t", "detail": "d"}])
+    >>> check_sections(p, {"leadership", "business"}, source="p.yaml")
+    ['p.yaml: field sections.leadershp: unknown section; known: business, leadership']
+    """
+    known = set(known_section_ids)
+    listed = ", ".join(sorted(known))
+    return [
+        f"{source}: field sections.{section_id}: unknown section; known: {listed}"
+        for section_id in params.sections
+        if section_id not in known
+    ]
+
+
+def load_params(
+    params_dir: Path | str,
+    year: int,
+    slug: str,
+    unit: str,
+    *,
+    section_ids: set[str] | None = None,
+) -> ReviewParams:
+    """Read and validate the params of one unit, checking year and unit match the file's place.
+
+    With ``section_ids`` (the catalogue's section ids) every key of ``sections`` must be one.
+    """
     path = params_path(params_dir, year, slug)
     if not path.is_file():
         raise InputError(f"{path.as_posix()}: params file missing for {unit} {year}")
-    params = parse_params(path.read_text(encoding="utf-8"), source=path.as_posix())
+    params = parse_params(read_text(path), source=path.as_posix())
     if params.year != year:
         raise InputError(f"{path.as_posix()}: field year is {params.year}, expected {year}")
     if params.unit != unit:
         raise InputError(f"{path.as_posix()}: field unit is {params.unit!r}, expected {unit!r}")
+    if section_ids is not None:
+        unknown = check_sections(params, section_ids, source=path.as_posix())
+        if unknown:
+            raise InputError("\n".join(unknown))
     return params

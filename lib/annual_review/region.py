@@ -5,12 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InputError
+from .yamlio import load_yaml_mapping, read_text, validation_problems
 
 Slug = Field(pattern=r"^[a-z][a-z0-9-]*$")
+TOWNSHIP_KINDS = ("街道", "镇", "乡")
 
 
 class Unit(BaseModel):
@@ -25,7 +33,7 @@ class Unit(BaseModel):
     @property
     def level(self) -> Literal["city", "township"]:
         """``city`` for the county-level unit, ``township`` for 街道/镇/乡."""
-        return "township" if self.kind in ("街道", "镇", "乡") else "city"
+        return "township" if self.kind in TOWNSHIP_KINDS else "city"
 
 
 class Region(BaseModel):
@@ -39,6 +47,17 @@ class Region(BaseModel):
     kind: Literal["县级市", "市", "区", "县"]
     parent: str
     townships: list[Unit] = Field(min_length=1)
+
+    @field_validator("townships")
+    @classmethod
+    def _townships_are_townships(cls, townships: list[Unit]) -> list[Unit]:
+        wrong = [f"{u.name} ({u.kind})" for u in townships if u.level != "township"]
+        if wrong:
+            raise ValueError(
+                f"township {', '.join(wrong)} has a city kind;"
+                f" a township's kind must be {', '.join(TOWNSHIP_KINDS)}"
+            )
+        return townships
 
     @model_validator(mode="after")
     def _unique(self) -> Region:
@@ -78,10 +97,8 @@ def load_region(data_dir: Path | str, slug: str = "haining") -> Region:
     path = region_path(data_dir, slug)
     if not path.is_file():
         raise InputError(f"{path.as_posix()}: region file missing")
+    raw = load_yaml_mapping(read_text(path), source=path.as_posix())
     try:
-        return Region.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return Region.model_validate(raw)
     except ValidationError as exc:
-        lines = [
-            f"{path.as_posix()}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-        ]
-        raise InputError("\n".join(lines)) from None
+        raise InputError("\n".join(validation_problems(exc, path.as_posix()))) from None

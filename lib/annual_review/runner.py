@@ -136,6 +136,23 @@ def _private_environment(workdir: Path, shared_cache: Path | None) -> dict[str, 
     return env
 
 
+def _children() -> set[int]:
+    import psutil
+
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+def _kill_new_children(before: set[int]) -> None:
+    """Kill processes this run started that are still alive (a kernel that would not stop)."""
+    import psutil
+
+    for pid in _children() - before:
+        try:
+            psutil.Process(pid).kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
 def execute_run(
     spec: RunSpec,
     *,
@@ -160,6 +177,7 @@ def execute_run(
             _private_environment(workdir, Path(shared_cache) if shared_cache else None)
         )
         error = ""
+        children_before = _children()
         log_path = workdir / "kernel.log"
         saved_stderr = os.dup(2)
         log_file = open(log_path, "wb")
@@ -182,6 +200,7 @@ def execute_run(
         except Exception as exc:  # a dead or hung kernel, a timeout, a bad notebook
             error = f"{type(exc).__name__}: {exc}".strip()
         finally:
+            _kill_new_children(children_before)
             os.dup2(saved_stderr, 2)
             os.close(saved_stderr)
             log_file.close()

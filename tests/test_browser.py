@@ -1,0 +1,164 @@
+"""The published site in headless Chromium: self-contained, complete, drawn with its own font."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from annual_review.region import load_region
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+REGION = load_region(ROOT / "data")
+PAGES = ["index.html", *(f"{u.slug}.html" for u in REGION.townships)]
+UNIT_NAMES = dict(zip(PAGES, (u.name for u in REGION.units), strict=True))
+SCREENSHOT_PAGES = ["index.html", "haichang.html"]
+REVIEW_SCREENSHOTS = Path(__file__).parents[1] / "outputs" / "2024" / "screenshots"
+FONT = "AR Fallback SC"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+MISSING_CHROMIUM = "chromium not found: install Debian's chromium (`make test` does it)"
+
+FONT_PROBE = """async ([family, text]) => {
+  await document.fonts.ready;
+  const ctx = document.createElement("canvas").getContext("2d");
+  const width = (font) => { ctx.font = font; return ctx.measureText(text).width; };
+  return {
+    check: document.fonts.check(`16px "${family}"`, "法治政府"),
+    faces: [...document.fonts].filter((f) => f.family.replace(/["']/g, "") === family)
+      .map((f) => f.status),
+    embedded: width(`16px "${family}"`),
+    missing: width('16px "NoSuchFontXYZ", monospace'),
+    body: getComputedStyle(document.body).fontFamily,
+  };
+}"""
+
+
+def chromium_path() -> str | None:
+    found = shutil.which("chromium") or "/usr/bin/chromium"
+    return found if Path(found).is_file() else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        pytest.fail(MISSING_CHROMIUM, pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def site_url(site: Path) -> str:
+    return site.resolve().as_uri() + "/"
+
+
+def open_page(browser, site: Path, name: str, **context_options):
+    """A new context showing ``name``; requests outside the site are aborted and logged."""
+    base = site_url(site)
+    log: dict[str, list[str]] = {"blocked": [], "errors": []}
+
+    def route(r) -> None:
+        if r.request.url.startswith(base):
+            r.continue_()
+        else:
+            log["blocked"].append(r.request.url)
+            r.abort()
+
+    context = browser.new_context(**context_options)
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
+    page.on("pageerror", lambda e: log["errors"].append(f"page error: {e}"))
+    page.goto(base + name, wait_until="load")
+    return context, page, log
+
+
+@pytest.fixture(scope="module", params=PAGES)
+def loaded(request, browser, site: Path):
+    context, page, log = open_page(browser, site, request.param)
+    yield request.param, page, log
+    context.close()
+
+
+def test_chromium_is_installed() -> None:
+    assert chromium_path() is not None, MISSING_CHROMIUM
+
+
+def test_page_loads_nothing_from_outside_without_errors(loaded) -> None:
+    name, _, log = loaded
+    assert log["blocked"] == [], (name, log["blocked"][:5])
+    assert log["errors"] == [], (name, log["errors"][:5])
+
+
+def test_every_image_is_loaded(loaded) -> None:
+    name, page, _ = loaded
+    images = page.eval_on_selector_all(
+        "img", "imgs => imgs.map(i => [i.alt, i.complete && i.naturalWidth > 0])"
+    )
+    assert len(images) >= 4, name
+    assert [alt for alt, ok in images if not ok] == [], name
+
+
+def test_links_lead_to_site_files_and_anchors_to_ids(loaded, site: Path) -> None:
+    name, page, _ = loaded
+    links = page.eval_on_selector_all(
+        "a[href]", "as => as.map(a => [a.getAttribute('href'), a.href.split('#')[0]])"
+    )
+    assert links, name
+    base = site_url(site)
+    for href, target in links:
+        if href.startswith("#"):
+            assert page.evaluate("id => !!document.getElementById(id)", href[1:]), (name, href)
+        else:
+            assert target.startswith(base), (name, href)
+            assert (site / target[len(base) :]).is_file(), (name, href)
+
+
+def test_chinese_is_drawn_by_the_embedded_font(loaded) -> None:
+    name, page, _ = loaded
+    probe = page.evaluate(FONT_PROBE, [FONT, "法治政府建设年度报告"])
+    assert probe["check"] and probe["faces"] == ["loaded"], (name, probe)
+    assert 140 <= probe["embedded"] <= 180, (name, probe)
+    assert FONT in probe["body"], (name, probe["body"])
+
+
+def test_title_and_four_parts(loaded) -> None:
+    name, page, _ = loaded
+    title = page.locator("h1.ar-title").inner_text()
+    assert title.startswith(UNIT_NAMES[name]) and "年法治政府建设年度报告" in title, title
+    parts = [t.strip()[:2] for t in page.locator("main h2").all_inner_texts()]
+    assert parts == ["一、", "二、", "三、", "四、"], (name, parts)
+
+
+@pytest.mark.parametrize("media", ["screen", "print"])
+@pytest.mark.parametrize("name", SCREENSHOT_PAGES)
+def test_screenshots_for_review(browser, site: Path, built: Path, name: str, media: str) -> None:
+    size = {"width": 1280, "height": 800} if media == "screen" else {"width": 794, "height": 1123}
+    context, page, log = open_page(browser, site, name, viewport=size)
+    try:
+        page.emulate_media(media=media)
+        page.evaluate("document.fonts.ready.then(() => true)")
+        folder = built / "outputs" / "2024" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        shot = folder / f"{Path(name).stem}-{media}.png"
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        context.close()
+    assert log["blocked"] == [] and log["errors"] == [], log
+    assert shot.stat().st_size > 1000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", shot
+    REVIEW_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(shot, REVIEW_SCREENSHOTS / shot.name)

@@ -1,0 +1,274 @@
+"""The batch runner against real papermill runs and real kernels.
+
+Parameters are checked before any kernel starts; failures stay with their unit; the
+cache re-runs only what changed; builds are reproducible; no kernel outlives a build.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+import yaml
+from annual_review.build import BuildOptions, build
+from annual_review.errors import InputError
+from annual_review.layout import Project
+from annual_review.lock import year_lock
+
+pytestmark = pytest.mark.slow
+
+FAULT_CELL = """import os, time
+if fault == "raise":
+    raise RuntimeError("故障测试：单元格抛出异常")
+elif fault == "exit":
+    os._exit(1)
+elif fault == "hang":
+    time.sleep(600)"""
+
+LEAK_CELL = """import builtins
+assert not hasattr(builtins, "ANNUAL_REVIEW_LEAK"), f"leaked from {builtins.ANNUAL_REVIEW_LEAK}"
+builtins.ANNUAL_REVIEW_LEAK = unit"""
+
+
+def add_cell(project: Path, notebook: str, source: str, parameter: str = "") -> None:
+    """Add a cell after the load cell (and optionally a parameter) to a notebook copy."""
+    path = project / "notebooks" / notebook
+    nb = nbformat.read(path, as_version=4)
+    if parameter:
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        cell.source += f"\n{parameter}"
+    new = nbformat.v4.new_code_cell(source)
+    new.id = "test-cell"
+    nb.cells.insert(3, new)
+    nbformat.write(nb, path)
+
+
+def set_run_parameters(project: Path, slug: str, parameters: dict | None) -> None:
+    path = project / "params" / "2024" / f"{slug}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if parameters:
+        data["parameters"] = parameters
+    else:
+        data.pop("parameters", None)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def run(project: Path, *units: str, **options) -> dict:
+    report = build(Project(project), BuildOptions(year=2024, units=list(units), **options))
+    return {slug: o for slug, o in report.outcomes.items()}
+
+
+def executed(outcomes: dict) -> set[str]:
+    return {slug for slug, o in outcomes.items() if not o.cached}
+
+
+def kernels() -> set[int]:
+    found = set()
+    for proc in psutil.process_iter(["cmdline"]):
+        if any("ipykernel" in part for part in proc.info["cmdline"] or []):
+            found.add(proc.pid)
+    return found
+
+
+def site_files(project: Path) -> dict[str, bytes]:
+    site = project / "outputs" / "2024" / "site"
+    return {p.name: p.read_bytes() for p in sorted(site.glob("*.html"))}
+
+
+@pytest.mark.parametrize(
+    ("cli", "params", "expected"),
+    [
+        ({"yaer": 2024}, None, "parameter 'yaer' is not declared in notebooks/township.ipynb"),
+        ({}, {"data_dir": 5}, "parameter 'data_dir' given 5 (int), expected str"),
+        ({"year": "2024"}, None, "parameter 'year' given '2024' (str), expected int"),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_kernel(project, cli, params, expected) -> None:
+    if params:
+        set_run_parameters(project, "haichang", params)
+    before = kernels()
+    with pytest.raises(InputError) as caught:
+        build(Project(project), BuildOptions(year=2024, parameters=cli))
+    assert expected in str(caught.value)
+    assert not (project / "outputs").exists() and kernels() <= before
+
+
+def test_a_missing_required_parameter_is_refused(project) -> None:
+    add_cell(project, "township.ipynb", "assert reviewer", parameter="reviewer: str")
+    with pytest.raises(InputError, match="parameter 'reviewer' is required"):
+        build(Project(project), BuildOptions(year=2024))
+    assert not (project / "outputs").exists()
+
+
+def test_faults_fail_alone_leave_no_kernel_and_rebuild_only_what_failed(project) -> None:
+    add_cell(project, "township.ipynb", FAULT_CELL, parameter='fault = ""')
+    faults = {"dingqiao": "raise", "xieqiao": "exit", "huangwan": "hang"}
+    for slug, fault in faults.items():
+        set_run_parameters(project, slug, {"fault": fault})
+    units = ["海昌街道", *faults]
+    before = kernels()
+    outcomes = run(project, *units, timeout=8)
+    assert {s for s, o in outcomes.items() if not o.ok} == set(faults)
+    assert outcomes["haichang"].ok
+    assert "故障测试" in outcomes["dingqiao"].error
+    assert kernels() <= before, "a kernel outlived the build"
+    year = project / "outputs" / "2024"
+    failed = year / "failed" / "dingqiao.ipynb"
+    assert "故障测试" in failed.read_text(encoding="utf-8")
+    nb = nbformat.read(failed, as_version=4)
+    assert (
+        "papermill-error-cell-tag" in str(nb.cells[0].metadata)
+        or "error" in nb.cells[0].source.lower()
+    )
+    assert "本单位报告暂缺" in (year / "site" / "dingqiao.html").read_text(encoding="utf-8")
+    assert (year / "site" / "haichang.html").is_file()
+
+    set_run_parameters(project, "dingqiao", None)
+    again = run(project, *units, timeout=8)
+    assert executed(again) == set(faults)  # what failed runs again; haichang is cached
+    assert again["dingqiao"].ok and not (year / "failed" / "dingqiao.ipynb").exists()
+
+    set_run_parameters(project, "dingqiao", {"fault": "raise"})
+    (project / "params" / "2024" / "dingqiao.yaml").write_text(
+        (project / "params" / "2024" / "dingqiao.yaml").read_text("utf-8") + "\n", "utf-8"
+    )
+    stale = run(project, "丁桥镇", timeout=8)
+    assert not stale["dingqiao"].ok
+    page = (year / "site" / "dingqiao.html").read_text(encoding="utf-8")
+    assert "本页内容未随本次构建更新" in page and "丁桥镇2024年法治政府建设年度报告" in page
+
+
+def test_incremental_builds_rerun_only_what_changed(project) -> None:
+    first = run(project)
+    assert executed(first) == set(first) and len(first) == 13
+    assert executed(run(project)) == set()  # nothing changed: no notebook executes
+    values = project / "data" / "values" / "haining.csv"
+    text = values.read_text(encoding="utf-8")
+    old = "2024,海昌街道,mediation_settled,540,"
+    assert old in text
+    values.write_text(text.replace(old, "2024,海昌街道,mediation_settled,541,"), "utf-8")
+    assert executed(run(project)) == {"haichang", "haining"}
+    assert "541" in (project / "outputs/2024/site/haichang.html").read_text("utf-8")
+
+
+def test_two_builds_from_scratch_are_byte_identical(project, tmp_path) -> None:
+    units = ["海宁市", "海昌街道", "黄湾镇"]
+    run(project, *units)
+    year = project / "outputs" / "2024"
+    first_pages = site_files(project)
+    first_notebooks = {p.name: p.read_bytes() for p in (year / "notebooks").glob("*.ipynb")}
+    import shutil
+
+    shutil.rmtree(project / "outputs")
+    assert executed(run(project, *units)) == {"haining", "haichang", "huangwan"}
+    assert site_files(project) == first_pages
+    assert {p.name: p.read_bytes() for p in (year / "notebooks").glob("*.ipynb")} == first_notebooks
+
+
+def test_a_dask_cluster_build_gives_the_same_pages(project, tmp_path) -> None:
+    from distributed import LocalCluster
+
+    units = ["海宁市", "盐官镇"]
+    run(project, *units)
+    local_pages = site_files(project)
+    import shutil
+
+    shutil.rmtree(project / "outputs")
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        outcomes = run(project, *units, executor="dask", scheduler=cluster.scheduler_address)
+    assert executed(outcomes) == {"haining", "yanguan"} and all(o.ok for o in outcomes.values())
+    assert site_files(project) == local_pages
+
+
+def test_a_global_set_in_one_run_is_absent_in_the_next_on_the_same_worker(project) -> None:
+    add_cell(project, "township.ipynb", LEAK_CELL)
+    outcomes = run(project, "海昌街道", "黄湾镇", "盐官镇", jobs=1)
+    assert all(o.ok for o in outcomes.values()), {s: o.error for s, o in outcomes.items()}
+
+
+def test_a_second_build_of_the_same_year_waits_for_the_first(project) -> None:
+    run(project, "盐官镇")
+    messages: list[str] = []
+    year = project / "outputs" / "2024"
+    with year_lock(year):
+        worker = threading.Thread(
+            target=lambda: build(
+                Project(project),
+                BuildOptions(year=2024, units=["盐官镇"]),
+                on_waiting=messages.append,
+            )
+        )
+        worker.start()
+        time.sleep(3)
+        assert worker.is_alive() and "another build of 2024 is running" in messages[0]
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+
+
+def test_killing_a_build_leaves_the_previous_site_intact(project) -> None:
+    run(project, "海宁市", "盐官镇")
+    before = site_files(project)
+    command = [
+        sys.executable,
+        "-m",
+        "annual_review.cli",
+        "--project",
+        str(project),
+        "build",
+        "--year",
+        "2024",
+        "--force",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(command, start_new_session=True)
+    time.sleep(6)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert site_files(project) == before
+
+
+def test_cli_exit_codes(project) -> None:
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "annual_review.cli",
+            "--project",
+            str(project),
+            "check",
+            "--year",
+            "2024",
+            "-p",
+            "yaer=1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and "yaer" in bad.stderr and "Traceback" not in bad.stderr
+    good = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "annual_review.cli",
+            "--project",
+            str(project),
+            "check",
+            "--year",
+            "2024",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert good.returncode == 0, good.stderr

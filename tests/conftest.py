@@ -50,3 +50,35 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def site(built: Path) -> Path:
     """The published site of the session build."""
     return built / "outputs" / "2024" / "site"
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+MISSING_CHROMIUM = "chromium not found: install Debian's chromium (`make test` does it)"
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (test tools cannot download their own browser here)."""
+    found = shutil.which("chromium") or "/usr/bin/chromium"
+    return found if Path(found).is_file() else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session, driven by playwright."""
+    executable = chromium_path()
+    if executable is None:
+        pytest.fail(MISSING_CHROMIUM, pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .catalog import load_catalog
+from .catalog import Catalog, load_catalog
 from .data import load_values
 from .errors import InputError
 from .executors import run_dask, run_local
@@ -27,9 +27,10 @@ from .facts import Facts
 from .layout import Project
 from .lock import year_lock
 from .notebook_params import check_parameters, notebook_parameters
+from .overview import DEFINITIONS, OVERVIEW, definitions_notebook, overview_notebook
 from .params import load_params
-from .publish import PageResult, PageSource, publish
-from .region import Region, load_region
+from .publish import NavLink, PageResult, PageSource, page_filename, publish
+from .region import Region, Unit, load_region
 from .runner import (
     RunOutcome,
     RunSpec,
@@ -88,6 +89,7 @@ class Checked:
     """Validated inputs of a year: what planning and publishing need."""
 
     region: Region
+    catalog: Catalog
     facts: Facts
     run_parameters: dict[str, dict[str, Any]]
 
@@ -132,7 +134,7 @@ def check_inputs(
             )
     if problems:
         raise InputError("\n".join(problems))
-    return Checked(region, facts, run_parameters)
+    return Checked(region, catalog, facts, run_parameters)
 
 
 def _relative(message: str, project: Project) -> str:
@@ -232,9 +234,9 @@ def build(
                 on_done=recorder,
             )
         pages = publish(
-            _page_sources(region, year_dir, recorder.outcomes, checked.facts, specs),
-            region=region,
-            year=options.year,
+            _page_sources(checked, options.year, year_dir, recorder.outcomes),
+            site_title=f"{region.name}{options.year}年法治政府建设年度报告",
+            nav=site_navigation(region),
             year_dir=year_dir,
             cache_dir=shared_cache,
         )
@@ -242,32 +244,63 @@ def build(
     return BuildReport(recorder.outcomes, pages, year_dir / "site")
 
 
+def report_title(unit: Unit, year: int) -> str:
+    """The title of a unit's report, also the name of its Word file."""
+    return f"{unit.name}{year}年法治政府建设年度报告"
+
+
+def site_navigation(region: Region) -> list[NavLink]:
+    """The city, the overview, each township, the indicator definitions."""
+    units = [NavLink(u.slug, page_filename(u), u.name) for u in region.units]
+    return [
+        units[0],
+        NavLink(OVERVIEW, f"{OVERVIEW}.html", "镇街概览"),
+        *units[1:],
+        NavLink(DEFINITIONS, f"{DEFINITIONS}.html", "指标说明"),
+    ]
+
+
 def _page_sources(
-    region: Region,
-    year_dir: Path,
-    outcomes: dict[str, RunOutcome],
-    facts: Facts,
-    specs: list[RunSpec],
+    checked: Checked, year: int, year_dir: Path, outcomes: dict[str, RunOutcome]
 ) -> list[PageSource]:
-    keys = {s.slug: s.key for s in specs}
+    region, facts = checked.region, checked.facts
     sources = []
     for unit in region.units:
         notebook = year_dir / "notebooks" / f"{unit.slug}.ipynb"
         outcome = outcomes.get(unit.slug)
         status = "ok"
-        if outcome is not None and not outcome.ok:
-            status = "stale" if notebook.is_file() else "missing"
-        elif not notebook.is_file():
+        if not notebook.is_file():
             status = "missing"
+        elif outcome is not None and not outcome.ok:
+            status = "stale"
         sources.append(
             PageSource(
-                unit=unit,
-                notebook=notebook if notebook.is_file() else None,
+                slug=unit.slug,
+                filename=page_filename(unit),
+                title=report_title(unit, year),
+                notebook=notebook.read_bytes() if notebook.is_file() else b"",
                 status=status,
-                page_id=keys.get(unit.slug, "")[:12] or "previous",
-                sources=facts.sources(None if unit.level == "city" else unit.name),
+                sources=tuple(facts.sources(None if unit.level == "city" else unit.name)),
             )
         )
+    sources.append(
+        PageSource(
+            slug=OVERVIEW,
+            filename=f"{OVERVIEW}.html",
+            title=f"{region.name}{year}年镇街概览",
+            notebook=overview_notebook(facts, checked.catalog, region, year),
+            sources=tuple(s for s in facts.sources() if s.startswith("示意")),
+        )
+    )
+    sources.append(
+        PageSource(
+            slug=DEFINITIONS,
+            filename=f"{DEFINITIONS}.html",
+            title=f"{region.name}{year}年指标说明",
+            notebook=definitions_notebook(checked.catalog, region, year),
+            sources=("data/indicators.yaml",),
+        )
+    )
     return sources
 
 

@@ -98,7 +98,7 @@ def grouped_bars(
         )
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylabel(unit)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.margins(y=0.15)
     return fig
 
@@ -154,7 +154,7 @@ def part_of_whole(
     bars = ax.bar(labels, rest, bottom=parts, color="#bfbfbf", label=rest_name)
     ax.bar_label(bars, labels=[f"{w:g}" for w in wholes], padding=2, fontsize=8)
     ax.set_ylabel(unit)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.margins(y=0.15)
     return fig
 

@@ -61,7 +61,7 @@ def run_dask(specs: Iterable[RunSpec], *, scheduler: str, timeout: float, on_don
             ): spec
             for spec in specs
         }
-        for future in dask_completed(list(futures)):
+        for future in dask_completed(list(futures), loop=client.loop):
             spec = futures.pop(future)
             try:
                 outcome = future.result()

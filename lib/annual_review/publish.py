@@ -11,9 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import html
-import os
 import re
-import shutil
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -23,7 +21,9 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 from . import __version__, fonts
-from .region import Region, Unit
+from .cache import Cache, fingerprint
+from .region import Unit
+from .site import write_site
 
 TEMPLATES = Path(str(files("annual_review") / "templates"))
 REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -31,17 +31,27 @@ REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 
 @dataclass(frozen=True)
 class PageSource:
-    """What one page is made from: the unit's last good notebook and the run's status.
+    """What one page is made from: a notebook (bytes) and the status of its run.
 
     ``status`` is ``ok``, ``stale`` (this build's run failed; the last good notebook is
     shown, marked out of date) or ``missing`` (no good notebook yet: a page says so).
     """
 
-    unit: Unit
-    notebook: Path | None
-    status: str
-    page_id: str
-    sources: list[str]
+    slug: str
+    filename: str
+    title: str
+    notebook: bytes
+    status: str = "ok"
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the site navigation."""
+
+    slug: str
+    filename: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -97,172 +107,135 @@ def _exporter() -> HTMLExporter:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code="zh-CN",
     )
     exporter.register_preprocessor(StripProvenance(), enabled=True)
     return exporter
 
 
-def _chinese_characters(page: str) -> str:
+def _characters(page: str) -> str:
     text = html.unescape(re.sub(r"<[^>]+>|data:[^\"')]+", " ", page))
     return "".join(sorted({ch for ch in text if ord(ch) > 0x7E}))
-
-
-def _cached_font_css(characters: str, cache_dir: Path | None) -> str:
-    if cache_dir is None:
-        return fonts.font_face_css(characters)
-    key = hashlib.sha256(characters.encode("utf-8")).hexdigest()[:24]
-    path = cache_dir / "fonts" / f"font-{key}.css"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    css = fonts.font_face_css(characters)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(css, encoding="utf-8")
-    os.replace(tmp, path)
-    return css
 
 
 def render_page(
     nb,
     *,
-    unit: Unit,
-    region: Region,
-    year: int,
+    slug: str,
+    title: str,
+    site_title: str,
+    nav: list[NavLink],
     build_id: str,
-    sources: list[str],
-    cache_dir: Path | None = None,
+    sources: tuple[str, ...] | list[str] = (),
+    font_css: str = "",
     notice: str = "",
 ) -> str:
     """One page's HTML from an executed notebook (the notebook is not modified)."""
     nb = copy.deepcopy(nb)
-    nav = [
-        {"href": page_filename(u), "text": u.name, "current": u.slug == unit.slug}
-        for u in region.units
-    ]
     review = {
-        "site_title": f"{region.name}{year}年法治政府建设年度报告",
-        "nav": nav,
+        "site_title": site_title,
+        "nav": [{"href": n.filename, "text": n.text, "current": n.slug == slug} for n in nav],
         "toc": headings(nb),
-        "sources": sources,
+        "sources": list(sources),
         "build_id": build_id,
         "version": __version__,
         "page_css": (TEMPLATES / "review" / "page.css").read_text(encoding="utf-8"),
-        "font_css": "",
+        "font_css": font_css,
         "notice": notice,
     }
-    nb.metadata["title"] = f"{unit.name}{year}年法治政府建设年度报告"
-    exporter = _exporter()
-    draft, _ = exporter.from_notebook_node(nb, resources={"review": review})
-    review["font_css"] = _cached_font_css(_chinese_characters(draft), cache_dir)
-    page, _ = exporter.from_notebook_node(nb, resources={"review": review})
+    nb.metadata["title"] = title
+    page, _ = _exporter().from_notebook_node(nb, resources={"review": review})
     return page
 
 
-def swap_in(new_site: Path, link: Path) -> None:
-    """Point ``link`` (e.g. outputs/2024/site) at ``new_site`` atomically, then tidy up."""
-    old_target = link.resolve() if link.is_symlink() else None
-    if link.exists() and not link.is_symlink():
-        shutil.rmtree(link)
-    tmp_link = link.with_name(f".{link.name}.{os.getpid()}.link")
-    if tmp_link.is_symlink():
-        tmp_link.unlink()
-    tmp_link.symlink_to(new_site.name if new_site.parent == link.parent else new_site)
-    os.replace(tmp_link, link)
-    if old_target is not None and old_target != new_site.resolve() and old_target.exists():
-        shutil.rmtree(old_target, ignore_errors=True)
-
-
-def write_site(pages: dict[str, str], year_dir: Path, build_id: str) -> Path:
-    """Write pages into ``site-<build_id>`` beside the live site and swap it in."""
-    staging = year_dir / f"site-{build_id}"
-    live = year_dir / "site"
-    if live.is_symlink() and live.resolve() == staging.resolve():
-        return live  # the id is a hash of the pages: the live site is already this one
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    for filename, text in pages.items():
-        (staging / filename).write_text(text, encoding="utf-8")
-    swap_in(staging, year_dir / "site")
-    return year_dir / "site"
-
-
-def _placeholder(unit: Unit, year: int):
+def _placeholder(title: str):
     nb = nbformat.v4.new_notebook()
-    title = f"{unit.name}{year}年法治政府建设年度报告"
     cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [
-        nbformat.v4.new_output(
-            "display_data", data={"text/html": f'<h1 class="ar-title">{html.escape(title)}</h1>'}
-        )
-    ]
+    cell.id = "placeholder"
+    html_title = f'<h1 class="ar-title">{html.escape(title)}</h1>'
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_title})]
     nb.cells = [cell]
     return nb
 
 
-def _fingerprint(*parts: bytes | str) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8") if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def _template_fingerprint() -> str:
     files_ = sorted(p for p in (TEMPLATES / "review").rglob("*") if p.is_file())
-    return _fingerprint(__version__, *(p.read_bytes() for p in files_))
+    return fingerprint(__version__, *(p.read_bytes() for p in files_))
 
 
 def publish(
     sources: list[PageSource],
     *,
-    region: Region,
-    year: int,
+    site_title: str,
+    nav: list[NavLink],
     year_dir: Path,
     cache_dir: Path | None = None,
 ) -> list[PageResult]:
-    """Render every unit's page (reusing unchanged ones) and swap the new site in."""
-    pages: dict[str, str] = {}
+    """Render every page and swap the new site in.
+
+    All pages share one embedded font: a subset of Noto Sans SC with the characters the
+    site uses. Pages and fonts are cached by content, so unchanged pages are reused.
+    """
+    cache = Cache(cache_dir)
+    base = fingerprint(
+        _template_fingerprint(), site_title, *(f"{n.slug}:{n.filename}:{n.text}" for n in nav)
+    )
+    keyed = [
+        (
+            source,
+            fingerprint(
+                base, source.slug, source.title, source.status, source.notebook, *source.sources
+            )[:32],
+        )
+        for source in sources
+    ]
+
+    def render(source: PageSource, font_css: str) -> str:
+        nb = (
+            nbformat.reads(source.notebook.decode("utf-8"), as_version=4)
+            if source.notebook
+            else _placeholder(source.title)
+        )
+        return render_page(
+            nb,
+            slug=source.slug,
+            title=source.title,
+            site_title=site_title,
+            nav=nav,
+            build_id=hashlib.sha256(source.notebook).hexdigest()[:12],
+            sources=source.sources,
+            font_css=font_css,
+            notice=NOTICES.get(source.status, ""),
+        )
+
+    characters: set[str] = set()
+    for source, key in keyed:
+        chars = cache.get(f"pages/{key}.chars")
+        if chars is None:
+            chars = _characters(render(source, ""))
+            cache.put(f"pages/{key}.chars", chars)
+        characters.update(chars)
+    used = "".join(sorted(characters))
+    font_key = fingerprint(used)[:24]
+    font_css = cache.get(f"fonts/{font_key}.css")
+    if font_css is None:
+        font_css = fonts.font_face_css(used)
+        cache.put(f"fonts/{font_key}.css", font_css)
+
+    written: dict[str, str] = {}
     results = []
-    template = _template_fingerprint()
-    nav = "|".join(f"{u.slug}:{u.name}" for u in region.units)
-    for source in sources:
-        unit = source.unit
-        raw = source.notebook.read_bytes() if source.notebook else b""
-        page_id = hashlib.sha256(raw).hexdigest()[:12] if raw else "none"
-        key = _fingerprint(
-            template, nav, str(year), unit.slug, source.status, raw, "\n".join(source.sources)
-        )
-        cached = cache_dir / "pages" / f"{year}-{unit.slug}-{key[:32]}.html" if cache_dir else None
-        if cached is not None and cached.is_file():
-            page, reused = cached.read_text(encoding="utf-8"), True
-        else:
-            nb = (
-                nbformat.reads(raw.decode("utf-8"), as_version=4)
-                if raw
-                else _placeholder(unit, year)
-            )
-            page = render_page(
-                nb,
-                unit=unit,
-                region=region,
-                year=year,
-                build_id=page_id,
-                sources=source.sources,
-                cache_dir=cache_dir,
-                notice=NOTICES.get(source.status, ""),
-            )
-            reused = False
-            if cached is not None:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(page, encoding="utf-8")
-                os.replace(tmp, cached)
-        name = page_filename(unit)
-        pages[name] = page
+    for source, key in keyed:
+        name = f"pages/{key}-{font_key}.html"
+        text = cache.get(name)
+        reused = text is not None
+        if text is None:
+            text = render(source, font_css)
+            cache.put(name, text)
+        written[source.filename] = text
         results.append(
-            PageResult(unit.slug, name, len(page.encode("utf-8")), source.status, reused)
+            PageResult(
+                source.slug, source.filename, len(text.encode("utf-8")), source.status, reused
+            )
         )
-    site_id = _fingerprint(*(pages[n] for n in sorted(pages)))[:12]
-    write_site(pages, year_dir, site_id)
+    write_site(written, year_dir, fingerprint(*(written[n] for n in sorted(written)))[:12])
     return results

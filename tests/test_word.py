@@ -59,7 +59,7 @@ def township(township_docx: Path) -> DocxDocument:
 def all_text(document: DocxDocument) -> str:
     """The text of every paragraph, table cells included."""
     body = document.element.body
-    return "\n".join("".join(p.itertext()) for p in body.iter(qn("w:p")))
+    return "\n".join("".join(p.xpath(".//w:t/text()")) for p in body.iter(qn("w:p")))
 
 
 def style_fonts(document: DocxDocument, name: str) -> tuple[str | None, float | None]:
@@ -137,6 +137,18 @@ def test_the_key_indicators_are_a_table(city: DocxDocument) -> None:
     assert by_name["行政调解纠纷"][2].replace(",", "") == "14908"
 
 
+@pytest.mark.parametrize("which", ["city", "township"])
+def test_tables_span_the_text_width_with_a_bold_header(request, which: str) -> None:
+    document = request.getfixturevalue(which)
+    section = document.sections[0]
+    text_width_mm = (section.page_width - section.left_margin - section.right_margin) / 36000
+    assert document.tables
+    for table in document.tables:
+        assert sum(c.width for c in table.columns) / 36000 == pytest.approx(text_width_mm, abs=1)
+        header = table.rows[0]
+        assert all(run.bold for cell in header.cells for p in cell.paragraphs for run in p.runs)
+
+
 # -- the official format --------------------------------------------------------------------
 
 
@@ -170,7 +182,7 @@ def test_every_run_names_its_east_asian_font(city: DocxDocument) -> None:
     runs = list(city.element.body.iter(qn("w:r")))
     assert runs
     missing = [
-        "".join(r.itertext())
+        "".join(r.xpath("./w:t/text()"))
         for r in runs
         if not r.xpath("./w:rPr/w:rFonts/@w:eastAsia")
         or r.xpath("./w:rPr/w:rFonts/@w:eastAsiaTheme")

@@ -2,9 +2,9 @@
 
 The order is fixed: every input is checked before any kernel starts; one build of a
 year runs at a time (a lock); runs whose cache key is unchanged are reused; the rest
-execute on local worker processes or a Dask cluster; executed notebooks are written
-atomically as they arrive; the site is rendered into a new folder and swapped in; and
-``manifest.json`` records what happened.
+execute on local worker processes or a Dask cluster, and each executed notebook is
+written to disk as it arrives; the site is rendered into a new folder and swapped in;
+Word files are written beside it; ``manifest.json`` records what happened.
 """
 
 from __future__ import annotations
@@ -19,26 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .catalog import Catalog, load_catalog
-from .data import load_values
-from .errors import InputError
+from .checks import SITE_PAGES, Checked, checked_inputs
 from .executors import run_dask, run_local
-from .facts import Facts
 from .layout import Project
 from .lock import year_lock
-from .notebook_params import check_parameters, notebook_parameters
-from .overview import DEFINITIONS, OVERVIEW, definitions_notebook, overview_notebook
-from .params import load_params
 from .publish import NavLink, PageResult, PageSource, page_filename, publish
-from .region import Region, Unit, load_region
-from .runner import (
-    RunOutcome,
-    RunSpec,
-    library_fingerprint,
-    normalise_notebook,
-    plan_run,
-    write_atomic,
-)
+from .region import Region, Unit
+from .runner import RunOutcome, RunSpec, library_fingerprint, plan_runs, write_atomic
 
 PACKAGES = (
     "annual-review",
@@ -53,6 +40,8 @@ PACKAGES = (
     "pydantic",
     "fonttools",
     "nh3",
+    "pypandoc-binary",
+    "python-docx",
 )
 
 
@@ -69,97 +58,42 @@ class BuildOptions:
     parameters: dict[str, Any] = field(default_factory=dict)
     executor: str = "local"
     scheduler: str = ""
+    engine: str = "warm"
+    word: bool = True
 
 
 @dataclass
 class BuildReport:
-    """The result of a build: each unit's outcome and the pages written."""
+    """The result of a build: each unit's outcome and the pages and Word files written."""
 
     outcomes: dict[str, RunOutcome]
     pages: list[PageResult]
     site: Path | None
+    word_files: list[Path] = field(default_factory=list)
 
     @property
     def failed(self) -> list[str]:
         return [slug for slug, o in self.outcomes.items() if not o.ok]
 
 
-@dataclass
-class Checked:
-    """Validated inputs of a year: what planning and publishing need."""
-
-    region: Region
-    catalog: Catalog
-    facts: Facts
-    run_parameters: dict[str, dict[str, Any]]
+def report_title(unit: Unit, year: int) -> str:
+    """The title of a unit's report, also the name of its Word file."""
+    return f"{unit.name}{year}年法治政府建设年度报告"
 
 
-def check_inputs(
-    project: Project, year: int, region_slug: str, cli_parameters: dict[str, Any] | None = None
-) -> Checked:
-    """Check region, catalogue, values, params and notebook parameters; list all problems."""
-    region = load_region(project.data_dir, region_slug)
-    catalog = load_catalog(project.data_dir)
-    sections = {s.id for s in catalog.sections}
-    problems: list[str] = []
-    facts = None
-    try:
-        facts = Facts(load_values(project.data_dir, region, catalog), catalog)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    declared = {}
-    for level in ("city", "township"):
-        path = project.notebook_for(level)
-        try:
-            declared[level] = notebook_parameters(path)
-        except (InputError, OSError) as exc:
-            problems.append(f"{path.relative_to(project.root).as_posix()}: {exc}")
-    run_parameters = {}
-    for unit in region.units:
-        try:
-            params = load_params(
-                project.params_dir, year, unit.slug, unit.name, section_ids=sections
-            )
-        except InputError as exc:
-            problems.extend(_relative(p, project) for p in exc.problems)
-            continue
-        given = {"year": year, "unit": unit.name, "region": region.slug}
-        given.update(params.parameters)
-        given.update(cli_parameters or {})
-        run_parameters[unit.slug] = given
-        if unit.level in declared:
-            notebook = f"notebooks/{project.notebook_for(unit.level).name}"
-            problems.extend(
-                check_parameters(given, declared[unit.level], unit=unit.name, notebook=notebook)
-            )
-    if problems:
-        raise InputError("\n".join(problems))
-    return Checked(region, catalog, facts, run_parameters)
-
-
-def _relative(message: str, project: Project) -> str:
-    return message.replace(project.root.as_posix() + "/", "")
+def site_navigation(region: Region) -> list[NavLink]:
+    """The city, the overview, each township, the indicator definitions."""
+    units = [NavLink(u.slug, page_filename(u), u.name) for u in region.units]
+    return [
+        units[0],
+        NavLink("overview", "overview.html", "镇街概览"),
+        *units[1:],
+        NavLink("indicators", "indicators.html", "指标说明"),
+    ]
 
 
 def _cache_path(shared_cache: Path, spec: RunSpec) -> Path:
     return shared_cache / "runs" / f"{spec.year}-{spec.slug}-{spec.key[:32]}.ipynb"
-
-
-def build_id(specs: list[RunSpec]) -> str:
-    """A short id that is the same for the same inputs."""
-    digest = hashlib.sha256("".join(sorted(s.key for s in specs)).encode())
-    return digest.hexdigest()[:12]
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of the packages a build depends on."""
-    found = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
 
 
 class _Recorder:
@@ -179,19 +113,31 @@ class _Recorder:
 
     def __call__(self, outcome: RunOutcome) -> None:
         spec = self.specs[outcome.slug]
-        if not outcome.cached:
+        if outcome.cached:
+            _write_if_changed(self.year_dir / "notebooks" / f"{spec.slug}.ipynb", outcome.notebook)
+        else:
             write_atomic(self.year_dir / "logs" / f"{spec.slug}.log", outcome.log.encode())
-        if outcome.notebook is not None:
-            content = normalise_notebook(outcome.notebook, spec, self.year_dir.name)
-            target = "notebooks" if outcome.ok else "failed"
-            write_atomic(self.year_dir / target / f"{spec.slug}.ipynb", content)
-            if outcome.ok:
-                write_atomic(_cache_path(self.shared_cache, spec), content)
-                (self.year_dir / "failed" / f"{spec.slug}.ipynb").unlink(missing_ok=True)
+            if outcome.notebook is not None:
+                self._store(outcome, spec)
         outcome.notebook, outcome.log = None, ""  # streamed to disk: keep only the status
         self.outcomes[outcome.slug] = outcome
         if self.on_done:
             self.on_done(outcome)
+
+    def _store(self, outcome: RunOutcome, spec: RunSpec) -> None:
+        from .runner import normalise_notebook
+
+        content = normalise_notebook(outcome.notebook, spec, self.year_dir.name)
+        target = "notebooks" if outcome.ok else "failed"
+        write_atomic(self.year_dir / target / f"{spec.slug}.ipynb", content)
+        if outcome.ok:
+            write_atomic(_cache_path(self.shared_cache, spec), content)
+            (self.year_dir / "failed" / f"{spec.slug}.ipynb").unlink(missing_ok=True)
+
+
+def _write_if_changed(path: Path, content: bytes) -> None:
+    if not path.is_file() or path.read_bytes() != content:
+        write_atomic(path, content)
 
 
 def build(
@@ -202,14 +148,11 @@ def build(
     on_waiting: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build one year of a region; raises InputError before any kernel on bad input."""
-    checked = check_inputs(project, options.year, options.region, options.parameters)
+    library = library_fingerprint()
+    checked = checked_inputs(project, options.year, options.region, options.parameters, library)
     region = checked.region
     units = [region.unit(u) for u in options.units] if options.units else region.units
-    fingerprint = library_fingerprint()
-    specs = [
-        plan_run(project, region, u, options.year, fingerprint, checked.run_parameters[u.slug])
-        for u in units
-    ]
+    specs = plan_runs(project, region, units, options.year, library, checked.run_parameters)
     year_dir = project.year_dir(options.year)
     shared_cache = project.outputs_dir / ".cache"
     with year_lock(year_dir, on_waiting=on_waiting):
@@ -224,7 +167,13 @@ def build(
         if on_planned:
             on_planned(len(specs), len(specs) - len(to_run))
         if options.executor == "dask":
-            run_dask(to_run, scheduler=options.scheduler, timeout=options.timeout, on_done=recorder)
+            run_dask(
+                to_run,
+                scheduler=options.scheduler,
+                timeout=options.timeout,
+                on_done=recorder,
+                engine=options.engine,
+            )
         else:
             run_local(
                 to_run,
@@ -232,6 +181,7 @@ def build(
                 timeout=options.timeout,
                 shared_cache=str(shared_cache),
                 on_done=recorder,
+                engine=options.engine,
             )
         pages = publish(
             _page_sources(checked, options.year, year_dir, recorder.outcomes),
@@ -240,30 +190,17 @@ def build(
             year_dir=year_dir,
             cache_dir=shared_cache,
         )
-        _write_manifest(year_dir, specs, recorder.outcomes, pages, fingerprint)
-    return BuildReport(recorder.outcomes, pages, year_dir / "site")
-
-
-def report_title(unit: Unit, year: int) -> str:
-    """The title of a unit's report, also the name of its Word file."""
-    return f"{unit.name}{year}年法治政府建设年度报告"
-
-
-def site_navigation(region: Region) -> list[NavLink]:
-    """The city, the overview, each township, the indicator definitions."""
-    units = [NavLink(u.slug, page_filename(u), u.name) for u in region.units]
-    return [
-        units[0],
-        NavLink(OVERVIEW, f"{OVERVIEW}.html", "镇街概览"),
-        *units[1:],
-        NavLink(DEFINITIONS, f"{DEFINITIONS}.html", "指标说明"),
-    ]
+        word_files = (
+            _write_word(region, options.year, year_dir, shared_cache) if options.word else []
+        )
+        _write_manifest(year_dir, specs, recorder.outcomes, pages, library)
+    return BuildReport(recorder.outcomes, pages, year_dir / "site", word_files)
 
 
 def _page_sources(
     checked: Checked, year: int, year_dir: Path, outcomes: dict[str, RunOutcome]
 ) -> list[PageSource]:
-    region, facts = checked.region, checked.facts
+    region = checked.region
     sources = []
     for unit in region.units:
         notebook = year_dir / "notebooks" / f"{unit.slug}.ipynb"
@@ -278,30 +215,75 @@ def _page_sources(
                 slug=unit.slug,
                 filename=page_filename(unit),
                 title=report_title(unit, year),
-                notebook=notebook.read_bytes() if notebook.is_file() else b"",
+                notebook=notebook,
                 status=status,
-                sources=tuple(facts.sources(None if unit.level == "city" else unit.name)),
+                sources=tuple(checked.unit_sources[unit.slug]),
             )
         )
-    sources.append(
-        PageSource(
-            slug=OVERVIEW,
-            filename=f"{OVERVIEW}.html",
-            title=f"{region.name}{year}年镇街概览",
-            notebook=overview_notebook(facts, checked.catalog, region, year),
-            sources=tuple(s for s in facts.sources() if s.startswith("示意")),
+    titles = {
+        "overview": f"{region.name}{year}年镇街概览",
+        "indicators": f"{region.name}{year}年指标说明",
+    }
+    data_sources = {
+        "overview": tuple(
+            sorted(
+                {
+                    s
+                    for slug, found in checked.unit_sources.items()
+                    if slug != region.slug
+                    for s in found
+                }
+            )
+        ),
+        "indicators": ("data/indicators.yaml",),
+    }
+    for slug in SITE_PAGES:
+        sources.append(
+            PageSource(
+                slug=slug,
+                filename=f"{slug}.html",
+                title=titles[slug],
+                content=checked.site_notebooks[slug],
+                sources=data_sources[slug],
+            )
         )
-    )
-    sources.append(
-        PageSource(
-            slug=DEFINITIONS,
-            filename=f"{DEFINITIONS}.html",
-            title=f"{region.name}{year}年指标说明",
-            notebook=definitions_notebook(checked.catalog, region, year),
-            sources=("data/indicators.yaml",),
-        )
-    )
     return sources
+
+
+def _write_word(region: Region, year: int, year_dir: Path, shared_cache: Path) -> list[Path]:
+    """One official-format .docx per unit, made from its page (cached by the page's hash)."""
+    site = year_dir / "site"
+    written = []
+    for unit in region.units:
+        page = site / page_filename(unit)
+        if not page.is_file():
+            continue
+        html = page.read_bytes()
+        cached = shared_cache / "word" / f"{hashlib.sha256(html).hexdigest()[:32]}.docx"
+        if not cached.is_file():
+            from .word import page_to_docx
+
+            page_to_docx(html.decode("utf-8"), cached)
+        target = year_dir / f"{report_title(unit, year)}.docx"
+        _write_if_changed(target, cached.read_bytes())
+        written.append(target)
+    return written
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages a build depends on."""
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def build_id(specs: list[RunSpec]) -> str:
+    """A short id that is the same for the same inputs."""
+    return hashlib.sha256("".join(sorted(s.key for s in specs)).encode()).hexdigest()[:12]
 
 
 def _write_manifest(
@@ -309,19 +291,19 @@ def _write_manifest(
     specs: list[RunSpec],
     outcomes: dict[str, RunOutcome],
     pages: list[PageResult],
-    fingerprint: str,
+    library: str,
 ) -> None:
     manifest = {
         "build_id": build_id(specs),
         "annual_review": __version__,
-        "library_fingerprint": fingerprint,
+        "library_fingerprint": library,
         "packages": package_versions(),
         "units": {
             s.slug: {
                 "unit": s.unit_name,
                 "key": s.key,
                 "parameters": s.parameters,
-                "inputs": {n: hashlib.sha256(b).hexdigest() for n, b in sorted(s.inputs.items())},
+                "inputs": s.input_hashes,
                 "status": "ok" if outcomes[s.slug].ok else "failed",
                 "cached": outcomes[s.slug].cached,
                 "seconds": round(outcomes[s.slug].seconds, 2),

@@ -14,7 +14,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import __version__
-from .build import BuildOptions, build, check_inputs
+from .build import BuildOptions, build
+from .checks import check_inputs
 from .errors import InputError
 from .layout import Project
 
@@ -75,11 +76,34 @@ def _parser() -> argparse.ArgumentParser:
         default="local",
         help="local worker processes (default) or a Dask cluster",
     )
+    b.add_argument("--no-word", action="store_true", help="skip the Word (.docx) files")
+    b.add_argument(
+        "--engine",
+        choices=["warm", "papermill"],
+        default="warm",
+        help="warm: kernels forked from a process with everything imported (default); "
+        "papermill: a fresh kernel started per run",
+    )
     b.add_argument(
         "--scheduler",
         default="",
         metavar="ADDRESS",
         help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
+    )
+
+    pub = sub.add_parser(
+        "publish",
+        help="write another format from the last build (Quarto book, Word files)",
+        description="Write outputs/<year>/quarto/ (a Quarto book project of the executed "
+        "notebooks) or the Word files, from the last build's outputs.",
+    )
+    pub.add_argument("--year", type=int, required=True)
+    pub.add_argument("--region", default="haining")
+    pub.add_argument("--format", choices=["quarto", "word"], required=True)
+    pub.add_argument(
+        "--render",
+        action="store_true",
+        help="also run `quarto render` (needs Quarto on PATH; optional)",
     )
 
     c = sub.add_parser("check", help="check data, params and notebooks without running kernels")
@@ -127,6 +151,8 @@ def _summary(report, quiet: bool) -> None:
 
 def _build(args) -> int:
     project = Project.find(args.project)
+    if args.executor == "dask" and not args.scheduler:
+        raise InputError("--executor dask needs --scheduler ADDRESS")
     options = BuildOptions(
         year=args.year,
         region=args.region,
@@ -134,6 +160,11 @@ def _build(args) -> int:
         jobs=args.jobs,
         force=args.force,
         timeout=args.timeout,
+        parameters=parse_parameters(args.parameter),
+        executor=args.executor,
+        scheduler=args.scheduler,
+        engine=args.engine,
+        word=not args.no_word,
     )
     bar = None
     counts = {"done": 0, "failed": 0, "cached": 0}
@@ -173,6 +204,38 @@ def _build(args) -> int:
     return EXIT_OK
 
 
+def _publish(args) -> int:
+    from .build import _write_word
+    from .region import load_region
+
+    project = Project.find(args.project)
+    region = load_region(project.data_dir, args.region)
+    year_dir = project.year_dir(args.year)
+    notebooks = {u.slug: year_dir / "notebooks" / f"{u.slug}.ipynb" for u in region.units}
+    missing = [slug for slug, path in notebooks.items() if not path.is_file()]
+    if missing:
+        raise InputError(
+            f"outputs/{args.year}/notebooks: no executed notebook for "
+            f"{', '.join(missing)}; run `annual-review build --year {args.year}`"
+        )
+    if args.format == "word":
+        for path in _write_word(region, args.year, year_dir, project.outputs_dir / ".cache"):
+            print(path.relative_to(project.root))
+        return EXIT_OK
+    from .quarto import render_book, write_book
+
+    book = write_book(notebooks, region, args.year, year_dir / "quarto")
+    print(f"quarto project: {book.relative_to(project.root)}")
+    if args.render:
+        try:
+            out = render_book(book)
+        except RuntimeError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_FAILED
+        print(f"rendered: {out.relative_to(project.root)}")
+    return EXIT_OK
+
+
 def _check(args) -> int:
     project = Project.find(args.project)
     check_inputs(project, args.year, args.region, parse_parameters(args.parameter))
@@ -185,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "check": _check}[args.command](args)
+        return {"build": _build, "check": _check, "publish": _publish}[args.command](args)
     except InputError as exc:
         print("bad input:", file=sys.stderr)
         for problem in exc.problems:

@@ -13,22 +13,35 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
-from .runner import RunOutcome, RunSpec, execute_run
+from .runner import RunOutcome, RunSpec, execute_run, warm_up
 
 OnDone = Callable[[RunOutcome], None]
 
 
 def run_local(
-    specs: Iterable[RunSpec], *, jobs: int, timeout: float, shared_cache: str, on_done: OnDone
+    specs: Iterable[RunSpec],
+    *,
+    jobs: int,
+    timeout: float,
+    shared_cache: str,
+    on_done: OnDone,
+    engine: str = "warm",
 ) -> None:
-    """Execute runs in a pool of ``jobs`` worker processes."""
+    """Execute runs in a pool of ``jobs`` worker processes, each with its warm zygote."""
     specs = list(specs)
     if not specs:
         return
     workers = min(jobs or os.cpu_count() or 1, len(specs))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=warm_up,
+        initargs=(engine,),
+    ) as pool:
         futures = {
-            pool.submit(execute_run, spec, timeout=timeout, shared_cache=shared_cache): spec
+            pool.submit(
+                execute_run, spec, timeout=timeout, shared_cache=shared_cache, engine=engine
+            ): spec
             for spec in specs
         }
         for future in as_completed(futures):
@@ -40,7 +53,14 @@ def run_local(
             on_done(outcome)
 
 
-def run_dask(specs: Iterable[RunSpec], *, scheduler: str, timeout: float, on_done: OnDone) -> None:
+def run_dask(
+    specs: Iterable[RunSpec],
+    *,
+    scheduler: str,
+    timeout: float,
+    on_done: OnDone,
+    engine: str = "warm",
+) -> None:
     """Execute runs as tasks on a Dask distributed cluster at ``scheduler``."""
     try:
         from distributed import Client
@@ -56,6 +76,7 @@ def run_dask(specs: Iterable[RunSpec], *, scheduler: str, timeout: float, on_don
                 execute_run,
                 spec,
                 timeout=timeout,
+                engine=engine,
                 key=f"run-{spec.slug}-{spec.key[:16]}",
                 pure=False,
             ): spec

@@ -9,11 +9,10 @@ declared without a value (``name: str``) must be given.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import nbformat
 
 from .errors import InputError
 
@@ -74,13 +73,20 @@ def declared_parameters(source: str, *, where: str) -> dict[str, Declared]:
 
 def notebook_parameters(path: Path) -> dict[str, Declared]:
     """The parameters of a notebook file; its parameters cell must be exactly one."""
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.as_posix()}: not a readable notebook: {exc}") from None
+    cells = [
+        c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
     if len(cells) != 1:
         raise InputError(
             f"{path.as_posix()}: needs exactly one cell tagged 'parameters', found {len(cells)}"
         )
-    return declared_parameters(cells[0].source, where=path.as_posix())
+    source = cells[0].get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    return declared_parameters(source, where=path.as_posix())
 
 
 def _matches(value: Any, expected: type) -> bool:

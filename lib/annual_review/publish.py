@@ -1,57 +1,54 @@
-"""Publish executed notebooks as a self-contained intranet site (nbconvert).
+"""Publish executed notebooks as a self-contained intranet site.
 
-Each page is one executed notebook rendered with the ``review`` template: no code, no
-parameters cell, no papermill metadata, no script or font from outside the page. The
-site is written into a fresh folder and swapped in by replacing one symlink, so a
-reader (or an interrupted build) never sees a half-written site.
+Each page is one notebook rendered with the ``review`` template (see :mod:`.render`): no
+code, no parameters cell, no papermill metadata, nothing loaded from outside the page.
+Pages are cached by content, so an unchanged page is reused without rendering; all
+pages share one embedded font (a subset of Noto Sans SC with the site's characters).
+Pages stream into a staging folder one at a time, which is swapped in at the end, so
+memory does not grow with the number of pages and readers never see a half-written site.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import html
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor
-
-from . import __version__, fonts
 from .cache import Cache, fingerprint
 from .region import Unit
-from .site import write_site
+from .render import NavLink
+from .site import SiteWriter
 
-TEMPLATES = Path(str(files("annual_review") / "templates"))
-REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+__all__ = ["NavLink", "PageResult", "PageSource", "page_filename", "publish"]
+
+NOTICES = {
+    "stale": "本页内容未随本次构建更新：本单位本次生成失败，以下为上一次成功生成的报告。",
+    "missing": "本单位报告暂缺：生成失败，尚无可发布的版本。请联系报告编制人员。",
+}
 
 
 @dataclass(frozen=True)
 class PageSource:
-    """What one page is made from: a notebook (bytes) and the status of its run.
+    """What one page is made from: a notebook and the status of its run.
 
-    ``status`` is ``ok``, ``stale`` (this build's run failed; the last good notebook is
-    shown, marked out of date) or ``missing`` (no good notebook yet: a page says so).
+    ``notebook`` is a path to read, or ``content`` the notebook itself (pages made from
+    data). ``status`` is ``ok``, ``stale`` (this build's run failed; the last good
+    notebook is shown, marked out of date) or ``missing`` (nothing good yet).
     """
 
     slug: str
     filename: str
     title: str
-    notebook: bytes
+    notebook: Path | None = None
+    content: bytes | None = None
     status: str = "ok"
     sources: tuple[str, ...] = ()
 
-
-@dataclass(frozen=True)
-class NavLink:
-    """One entry of the site navigation."""
-
-    slug: str
-    filename: str
-    text: str
+    def read(self) -> bytes:
+        if self.content is not None:
+            return self.content
+        return self.notebook.read_bytes() if self.notebook and self.notebook.is_file() else b""
 
 
 @dataclass(frozen=True)
@@ -65,102 +62,30 @@ class PageResult:
     reused: bool = False
 
 
-NOTICES = {
-    "stale": "本页内容未随本次构建更新：本单位本次生成失败，以下为上一次成功生成的报告。",
-    "missing": "本单位报告暂缺：生成失败，尚无可发布的版本。请联系报告编制人员。",
-}
-
-
 def page_filename(unit: Unit) -> str:
     """The city is ``index.html``; a township is ``<slug>.html``."""
     return "index.html" if unit.level == "city" else f"{unit.slug}.html"
 
 
-class StripProvenance(Preprocessor):
-    """Drop parameter cells, analyst notes and papermill's metadata from a notebook."""
-
-    def preprocess(self, nb, resources):
-        nb.cells = [
-            c for c in nb.cells if not REMOVED_TAGS & set(c.get("metadata", {}).get("tags", []))
-        ]
-        nb.metadata.pop("papermill", None)
-        for cell in nb.cells:
-            cell.metadata.pop("papermill", None)
-            cell.metadata.pop("execution", None)
-        return nb, resources
-
-
-def headings(nb) -> list[tuple[int, str, str]]:
-    """The headings that the report blocks declared in their output metadata."""
-    found = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get("annual_review", {})
-            found.extend(tuple(h) for h in meta.get("headings", []))
-    return found
-
-
-def _exporter() -> HTMLExporter:
-    exporter = HTMLExporter(
-        template_name="review",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code="zh-CN",
-    )
-    exporter.register_preprocessor(StripProvenance(), enabled=True)
-    return exporter
-
-
-def _characters(page: str) -> str:
-    text = html.unescape(re.sub(r"<[^>]+>|data:[^\"')]+", " ", page))
-    return "".join(sorted({ch for ch in text if ord(ch) > 0x7E}))
-
-
-def render_page(
-    nb,
-    *,
-    slug: str,
-    title: str,
-    site_title: str,
-    nav: list[NavLink],
-    build_id: str,
-    sources: tuple[str, ...] | list[str] = (),
-    font_css: str = "",
-    notice: str = "",
+def _render(
+    source: PageSource, raw: bytes, *, site_title: str, nav: list[NavLink], font_css: str
 ) -> str:
-    """One page's HTML from an executed notebook (the notebook is not modified)."""
-    nb = copy.deepcopy(nb)
-    review = {
-        "site_title": site_title,
-        "nav": [{"href": n.filename, "text": n.text, "current": n.slug == slug} for n in nav],
-        "toc": headings(nb),
-        "sources": list(sources),
-        "build_id": build_id,
-        "version": __version__,
-        "page_css": (TEMPLATES / "review" / "page.css").read_text(encoding="utf-8"),
-        "font_css": font_css,
-        "notice": notice,
-    }
-    nb.metadata["title"] = title
-    page, _ = _exporter().from_notebook_node(nb, resources={"review": review})
-    return page
+    import nbformat
 
+    from .render import placeholder, render_page
 
-def _placeholder(title: str):
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("")
-    cell.id = "placeholder"
-    html_title = f'<h1 class="ar-title">{html.escape(title)}</h1>'
-    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_title})]
-    nb.cells = [cell]
-    return nb
-
-
-def _template_fingerprint() -> str:
-    files_ = sorted(p for p in (TEMPLATES / "review").rglob("*") if p.is_file())
-    return fingerprint(__version__, *(p.read_bytes() for p in files_))
+    nb = nbformat.reads(raw.decode("utf-8"), as_version=4) if raw else placeholder(source.title)
+    return render_page(
+        nb,
+        slug=source.slug,
+        title=source.title,
+        site_title=site_title,
+        nav=nav,
+        build_id=hashlib.sha256(raw).hexdigest()[:12],
+        sources=source.sources,
+        font_css=font_css,
+        notice=NOTICES.get(source.status, ""),
+    )
 
 
 def publish(
@@ -170,72 +95,61 @@ def publish(
     nav: list[NavLink],
     year_dir: Path,
     cache_dir: Path | None = None,
+    on_page: Callable[[PageResult], None] | None = None,
 ) -> list[PageResult]:
-    """Render every page and swap the new site in.
+    """Render every page (reusing unchanged ones) and swap the new site in."""
+    from .render import characters, template_fingerprint
 
-    All pages share one embedded font: a subset of Noto Sans SC with the characters the
-    site uses. Pages and fonts are cached by content, so unchanged pages are reused.
-    """
     cache = Cache(cache_dir)
     base = fingerprint(
-        _template_fingerprint(), site_title, *(f"{n.slug}:{n.filename}:{n.text}" for n in nav)
+        template_fingerprint(), site_title, *(f"{n.slug}:{n.filename}:{n.text}" for n in nav)
     )
-    keyed = [
-        (
-            source,
-            fingerprint(
-                base, source.slug, source.title, source.status, source.notebook, *source.sources
-            )[:32],
-        )
-        for source in sources
-    ]
 
-    def render(source: PageSource, font_css: str) -> str:
-        nb = (
-            nbformat.reads(source.notebook.decode("utf-8"), as_version=4)
-            if source.notebook
-            else _placeholder(source.title)
-        )
-        return render_page(
-            nb,
-            slug=source.slug,
-            title=source.title,
-            site_title=site_title,
-            nav=nav,
-            build_id=hashlib.sha256(source.notebook).hexdigest()[:12],
-            sources=source.sources,
-            font_css=font_css,
-            notice=NOTICES.get(source.status, ""),
-        )
+    def key(source: PageSource, raw: bytes) -> str:
+        return fingerprint(base, source.slug, source.title, source.status, raw, *source.sources)[
+            :32
+        ]
 
-    characters: set[str] = set()
-    for source, key in keyed:
-        chars = cache.get(f"pages/{key}.chars")
+    def render(source: PageSource, raw: bytes, font_css: str) -> str:
+        return _render(source, raw, site_title=site_title, nav=nav, font_css=font_css)
+
+    used: set[str] = set()
+    for source in sources:
+        raw = source.read()
+        page_key = key(source, raw)
+        chars = cache.get(f"pages/{page_key}.chars")
         if chars is None:
-            chars = _characters(render(source, ""))
-            cache.put(f"pages/{key}.chars", chars)
-        characters.update(chars)
-    used = "".join(sorted(characters))
+            chars = characters(render(source, raw, ""))
+            cache.put(f"pages/{page_key}.chars", chars)
+        used.update(chars)
+    font_key, font_css = _font(cache, "".join(sorted(used)))
+
+    results = []
+    with SiteWriter(year_dir) as site:
+        for source in sources:
+            raw = source.read()
+            name = f"pages/{key(source, raw)}-{font_key}.html"
+            text = cache.get(name)
+            reused = text is not None
+            if text is None:
+                text = render(source, raw, font_css)
+                cache.put(name, text)
+            site.add(source.filename, text)
+            result = PageResult(
+                source.slug, source.filename, len(text.encode("utf-8")), source.status, reused
+            )
+            results.append(result)
+            if on_page:
+                on_page(result)
+    return results
+
+
+def _font(cache: Cache, used: str) -> tuple[str, str]:
     font_key = fingerprint(used)[:24]
     font_css = cache.get(f"fonts/{font_key}.css")
     if font_css is None:
+        from . import fonts
+
         font_css = fonts.font_face_css(used)
         cache.put(f"fonts/{font_key}.css", font_css)
-
-    written: dict[str, str] = {}
-    results = []
-    for source, key in keyed:
-        name = f"pages/{key}-{font_key}.html"
-        text = cache.get(name)
-        reused = text is not None
-        if text is None:
-            text = render(source, font_css)
-            cache.put(name, text)
-        written[source.filename] = text
-        results.append(
-            PageResult(
-                source.slug, source.filename, len(text.encode("utf-8")), source.status, reused
-            )
-        )
-    write_site(written, year_dir, fingerprint(*(written[n] for n in sorted(written)))[:12])
-    return results
+    return font_key, font_css

@@ -32,8 +32,8 @@ import nbformat
 import yaml
 
 from .errors import InputError
-from .publish import TEMPLATES, StripProvenance
 from .region import Region, Unit
+from .render import TEMPLATES, StripProvenance
 
 OUTPUT_DIR = "_book"
 RENDER_TIMEOUT = 600

@@ -19,6 +19,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -41,6 +43,11 @@ class RunSpec:
     parameters: dict
     inputs: dict[str, bytes] = field(repr=False)
     key: str = ""
+
+    @property
+    def input_hashes(self) -> dict[str, str]:
+        """sha256 of each input file, for the manifest."""
+        return {n: hashlib.sha256(b).hexdigest() for n, b in sorted(self.inputs.items())}
 
 
 @dataclass
@@ -66,18 +73,24 @@ def library_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def rows_by_unit(values_csv: bytes) -> tuple[bytes, dict[str, bytes]]:
+    """The header line and, per unit name, the lines of a values file about that unit."""
+    text = values_csv.decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    header, grouped = lines[0] if lines else "", {}
+    for line in lines[1:]:
+        fields = next(csv.reader(io.StringIO(line)), [])
+        if len(fields) > 1:
+            grouped.setdefault(fields[1].strip(), []).append(line)
+    return header.encode("utf-8"), {u: "".join(ls).encode("utf-8") for u, ls in grouped.items()}
+
+
 def rows_for(values_csv: bytes, unit: Unit) -> bytes:
     """The lines of a values file that a unit's notebook reads (the city reads them all)."""
     if unit.level == "city":
         return values_csv
-    text = values_csv.decode("utf-8")
-    lines = text.splitlines(keepends=True)
-    keep = [lines[0]]
-    for line in lines[1:]:
-        fields = next(csv.reader(io.StringIO(line)), [])
-        if len(fields) > 1 and fields[1].strip() == unit.name:
-            keep.append(line)
-    return "".join(keep).encode("utf-8")
+    header, grouped = rows_by_unit(values_csv)
+    return header + grouped.get(unit.name, b"")
 
 
 def run_key(spec_inputs: dict[str, bytes], parameters: dict, fingerprint: str) -> str:
@@ -90,49 +103,74 @@ def run_key(spec_inputs: dict[str, bytes], parameters: dict, fingerprint: str) -
     return digest.hexdigest()
 
 
-def plan_run(
+def plan_runs(
     project: Project,
     region: Region,
-    unit: Unit,
+    units: list[Unit],
     year: int,
     fingerprint: str,
-    extra_parameters: dict | None = None,
-) -> RunSpec:
-    """Describe the run of one unit, reading exactly the files it depends on."""
-    notebook = project.notebook_for(unit.level)
+    parameters: dict[str, dict],
+) -> list[RunSpec]:
+    """Describe the runs of some units, each with exactly the files it depends on.
+
+    The city reads every row of the region's values; a township reads only its own.
+    """
     values = (project.data_dir / "values" / f"{region.slug}.csv").read_bytes()
-    params_file = project.params_dir / str(year) / f"{unit.slug}.yaml"
-    inputs = {
-        f"notebooks/{notebook.name}": notebook.read_bytes(),
+    header, grouped = rows_by_unit(values)
+    shared = {
         "data/indicators.yaml": (project.data_dir / "indicators.yaml").read_bytes(),
         f"data/regions/{region.slug}.yaml": region_path(project.data_dir, region.slug).read_bytes(),
-        f"data/values/{region.slug}.csv": rows_for(values, unit),
-        f"params/{year}/{unit.slug}.yaml": params_file.read_bytes(),
     }
-    parameters = {"year": year, "unit": unit.name, "region": region.slug}
-    parameters.update(extra_parameters or {})
-    return RunSpec(
-        year,
-        unit.name,
-        unit.slug,
-        notebook.name,
-        parameters,
-        inputs,
-        run_key(inputs, parameters, fingerprint),
-    )
+    notebooks = {}
+    specs = []
+    for unit in units:
+        notebook = project.notebook_for(unit.level)
+        if notebook not in notebooks:
+            notebooks[notebook] = notebook.read_bytes()
+        rows = values if unit.level == "city" else header + grouped.get(unit.name, b"")
+        inputs = {
+            f"notebooks/{notebook.name}": notebooks[notebook],
+            **shared,
+            f"data/values/{region.slug}.csv": rows,
+            **_params_files(project, year, unit),
+        }
+        run_parameters = parameters[unit.slug]
+        specs.append(
+            RunSpec(
+                year,
+                unit.name,
+                unit.slug,
+                notebook.name,
+                run_parameters,
+                inputs,
+                run_key(inputs, run_parameters, fingerprint),
+            )
+        )
+    return specs
 
 
-def _private_environment(workdir: Path, shared_cache: Path | None) -> dict[str, str]:
-    """Environment for one run: its own Jupyter runtime and IPython folders."""
+def _params_files(project: Project, year: int, unit: Unit) -> dict[str, bytes]:
+    """This year's params of the unit, and last year's when present (plan tracking)."""
+    found = {}
+    for y in (year - 1, year):
+        path = project.params_dir / str(y) / f"{unit.slug}.yaml"
+        if path.is_file():
+            found[f"params/{y}/{unit.slug}.yaml"] = path.read_bytes()
+    return found
+
+
+def _private_environment(workdir: Path, shared_cache: str | None) -> dict[str, str]:
+    """Environment for one run: its own Jupyter runtime and IPython folders, its log."""
     env = {
         "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter-runtime"),
         "IPYTHONDIR": str(workdir / ".ipython"),
+        "ANNUAL_REVIEW_KERNEL_LOG": str(workdir / "kernel.log"),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "PYTHONHASHSEED": "0",
         "SOURCE_DATE_EPOCH": "0",
     }
-    if shared_cache is not None:
-        env["MPLCONFIGDIR"] = str(shared_cache / "matplotlib")
+    if shared_cache:
+        env["MPLCONFIGDIR"] = str(Path(shared_cache) / "matplotlib")
     return env
 
 
@@ -153,62 +191,96 @@ def _kill_new_children(before: set[int]) -> None:
             pass
 
 
+@contextmanager
+def _run_context(workdir: Path, shared_cache: str | None) -> Iterator[Path]:
+    """Set the run's environment, send fd 2 (kernels' chatter) to its log, clean up after.
+
+    Yields the log file. Afterwards every process the run left behind is killed and the
+    environment is restored, so the next run in this worker starts clean.
+    """
+    env = _private_environment(workdir, shared_cache)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    log_path = Path(env["ANNUAL_REVIEW_KERNEL_LOG"])
+    before = _children()
+    saved_stderr = os.dup(2)
+    with open(log_path, "ab") as log_file:
+        os.dup2(log_file.fileno(), 2)
+        try:
+            yield log_path
+        finally:
+            _kill_new_children(before)
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def write_bundle(spec: RunSpec, workdir: Path) -> None:
+    """Lay out the run's inputs in ``workdir`` like a project folder."""
+    for name, content in spec.inputs.items():
+        target = workdir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def warm_up(engine: str = "warm") -> None:
+    """Start this process's warm-kernel zygote ahead of the first run."""
+    if engine == "warm":
+        from .warm import Zygote
+
+        Zygote.shared()
+
+
 def execute_run(
     spec: RunSpec,
     *,
     timeout: float | None = 600,
     shared_cache: str | None = None,
     kernel_name: str = "python3",
+    engine: str = "warm",
 ) -> RunOutcome:
-    """Execute one run in a fresh temporary folder with papermill; never raises."""
+    """Execute one run in a fresh temporary folder with papermill; never raises.
+
+    ``engine`` is ``warm`` (a kernel forked from a zygote with everything imported) or
+    ``papermill`` (a kernel started from scratch, as plain papermill does).
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     started = time.perf_counter()
+    warm_up(engine)
+    extra = {}
+    if engine == "warm":
+        from .warm import WarmKernelManager
+
+        extra["kernel_manager_class"] = WarmKernelManager
+    error = ""
     with tempfile.TemporaryDirectory(prefix=f"annual-review-{spec.slug}-") as tmp:
         workdir = Path(tmp)
-        for name, content in spec.inputs.items():
-            target = workdir / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+        write_bundle(spec, workdir)
         output = workdir / "executed.ipynb"
-        saved = {k: os.environ.get(k) for k in _private_environment(workdir, None)}
-        os.environ.update(
-            _private_environment(workdir, Path(shared_cache) if shared_cache else None)
-        )
-        error = ""
-        children_before = _children()
-        log_path = workdir / "kernel.log"
-        saved_stderr = os.dup(2)
-        log_file = open(log_path, "wb")
-        os.dup2(log_file.fileno(), 2)  # kernels inherit fd 2: their chatter goes to the log
-        try:
-            papermill.execute_notebook(
-                str(workdir / "notebooks" / spec.notebook),
-                str(output),
-                parameters=spec.parameters,
-                cwd=str(workdir / "notebooks"),
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=timeout,
-                start_timeout=120,
-                report_mode=False,
-            )
-        except PapermillExecutionError as exc:
-            error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
-        except Exception as exc:  # a dead or hung kernel, a timeout, a bad notebook
-            error = f"{type(exc).__name__}: {exc}".strip()
-        finally:
-            _kill_new_children(children_before)
-            os.dup2(saved_stderr, 2)
-            os.close(saved_stderr)
-            log_file.close()
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        with _run_context(workdir, shared_cache) as log_path:
+            try:
+                papermill.execute_notebook(
+                    str(workdir / "notebooks" / spec.notebook),
+                    str(output),
+                    parameters=spec.parameters,
+                    cwd=str(workdir / "notebooks"),
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                    start_timeout=120,
+                    **extra,
+                )
+            except PapermillExecutionError as exc:
+                error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+            except Exception as exc:  # a dead or hung kernel, a timeout, a bad notebook
+                error = f"{type(exc).__name__}: {exc}".strip()
         notebook = output.read_bytes() if output.is_file() else None
         log = log_path.read_text(encoding="utf-8", errors="replace")
     return RunOutcome(spec.slug, not error, notebook, time.perf_counter() - started, error, log=log)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -21,20 +22,40 @@ def swap_in(new_site: Path, link: Path) -> None:
         shutil.rmtree(old_target, ignore_errors=True)
 
 
-def write_site(pages: dict[str, str], year_dir: Path, site_id: str) -> Path:
-    """Write pages into ``site-<site_id>`` beside the live site and swap it in.
+class SiteWriter:
+    """Stream pages into a staging folder; on success name it by content and swap it in.
 
-    ``site_id`` is a hash of the pages, so when the live site already is this one
-    nothing is written.
+    Used as a context manager: if anything fails before the end, the staging folder is
+    removed and the live site is untouched.
     """
-    staging = year_dir / f"site-{site_id}"
-    live = year_dir / "site"
-    if live.is_symlink() and live.resolve() == staging.resolve():
-        return live
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    for filename, text in pages.items():
-        (staging / filename).write_text(text, encoding="utf-8")
-    swap_in(staging, live)
-    return live
+
+    def __init__(self, year_dir: Path) -> None:
+        self.year_dir = year_dir
+        self.staging = year_dir / f".site-staging-{os.getpid()}"
+        self._digest = hashlib.sha256()
+
+    def __enter__(self) -> SiteWriter:
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir(parents=True)
+        return self
+
+    def add(self, filename: str, text: str) -> None:
+        """Write one page into the staging folder."""
+        data = text.encode("utf-8")
+        (self.staging / filename).write_bytes(data)
+        self._digest.update(filename.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
+        final = self.year_dir / f"site-{self._digest.hexdigest()[:12]}"
+        live = self.year_dir / "site"
+        if live.is_symlink() and live.resolve() == final.resolve():
+            shutil.rmtree(self.staging)  # the live site already is exactly this one
+            return
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(self.staging, final)
+        swap_in(final, live)

@@ -89,7 +89,7 @@ class StyleSpec:
     bold: bool | None = None
     italic: bool | None = None
     align: WD_ALIGN_PARAGRAPH | None = None
-    indent_chars: int | None = None  # first-line indent in characters of ``size``
+    indent_chars: int | None = None  # first-line indent, in characters
     line: Length | None = None  # exact line height; ``None`` keeps, see ``single``
     single: bool = False  # single (automatic) line spacing, for images and tables
     before: Length | None = None
@@ -97,6 +97,8 @@ class StyleSpec:
     keep_with_next: bool | None = None
     based_on: str | None = None  # only used when the style has to be created
 
+
+NO_INDENT = 0
 
 BODY = StyleSpec(
     "Normal",
@@ -110,7 +112,6 @@ BODY = StyleSpec(
     before=Pt(0),
     after=Pt(0),
 )
-NO_INDENT = 0
 
 STYLE_SPECS: tuple[StyleSpec, ...] = (
     BODY,
@@ -236,6 +237,11 @@ STYLE_SPECS: tuple[StyleSpec, ...] = (
         SMALL_SIZE,
         indent_chars=INDENT_CHARS,
         line=LINE_PITCH,
+        based_on="Body Text",
+    ),
+    StyleSpec(
+        "Lead Paragraph",  # a bold lead-in such as "1.压实第一责任人职责。": stays with its text
+        keep_with_next=True,
         based_on="Body Text",
     ),
 )
@@ -547,13 +553,32 @@ def reference_docx(path: Path) -> Path:
 # -- preparing the page -----------------------------------------------------------------------
 
 
+def _is_lead(paragraph: Tag) -> bool:
+    """Whether a ``<p>`` is only a bold lead-in followed by another paragraph.
+
+    >>> html = "<div><p><strong>1.标题。</strong></p><p>正文</p></div>"
+    >>> [_is_lead(p) for p in BeautifulSoup(html, "html.parser").find_all("p")]
+    [True, False]
+    """
+    children = [c for c in paragraph.contents if not (isinstance(c, str) and not c.strip())]
+    following = paragraph.find_next_sibling()
+    return (
+        len(children) == 1
+        and isinstance(children[0], Tag)
+        and children[0].name in ("strong", "b")
+        and isinstance(following, Tag)
+        and following.name == "p"
+    )
+
+
 def _report_html(page_html: str) -> str:
     """The report alone, as HTML pandoc turns into the official structure.
 
     Keeps only ``<main class="ar-main">``; moves its ``h1`` to the very beginning so that
     ``--shift-heading-level-by=-1`` makes it the document title (pandoc only promotes a
-    first, top-level heading); marks the addressee and the illustrative-data notice with
-    custom styles; drops links (the Word file stands alone) and the ``title`` tooltips.
+    first, top-level heading); marks the addressee, the illustrative-data notice and bold
+    lead-ins (kept with their text) with custom styles; drops links (the Word file stands
+    alone) and the ``title`` tooltips.
     """
     soup = BeautifulSoup(page_html, "html.parser")
     main = soup.find("main", class_="ar-main")
@@ -571,6 +596,8 @@ def _report_html(page_html: str) -> str:
         notice.name = "p"
         notice.attrs = {}
         notice.wrap(soup.new_tag("div", attrs={"data-custom-style": "Illustrative Note"}))
+    for lead in [p for p in main.find_all("p") if _is_lead(p)]:
+        lead.wrap(soup.new_tag("div", attrs={"data-custom-style": "Lead Paragraph"}))
     title = main.find("h1")
     if isinstance(title, Tag):
         main.insert(0, title.extract())
@@ -684,31 +711,62 @@ def _display_width(text: str) -> float:
     return round(sum(1.0 if east_asian_width(ch) in "WF" else 0.55 for ch in text), 2)
 
 
-def _column_weights(table: Table) -> list[float]:
-    """How wide each column wants to be, from its longest cell (long headers may wrap once)."""
+def _column_needs(table: Table) -> tuple[list[float], list[float]]:
+    """Characters each column needs for its longest body cell and its header.
+
+    A header longer than :data:`SHORT_HEADER` characters may wrap once, so it needs half.
+    """
     columns = len(table.columns)
     body: list[float] = [0.0] * columns
     header: list[float] = [0.0] * columns
     for tr in table._tbl.tr_lst:
-        is_header = bool(tr.xpath("./w:trPr/w:tblHeader"))
+        target = header if tr.xpath("./w:trPr/w:tblHeader") else body
         column = 0
         for tc in tr.tc_lst:
             span = tc.grid_span
             if span == 1 and column < columns:
-                width = _display_width("".join(tc.itertext()).strip())
-                target = header if is_header else body
+                width = _display_width("".join(tc.xpath(".//w:t/text()")).strip())
                 target[column] = max(target[column], width)
             column += span
     wrapped = [h if h <= SHORT_HEADER else h / 2 for h in header]
-    return [max(b, h, 2.0) + CELL_PADDING for b, h in zip(body, wrapped, strict=True)]
+    return body, wrapped
+
+
+def _column_widths(body: list[float], header: list[float], capacity: float) -> list[float]:
+    """Share ``capacity`` characters among columns: body cells first, then headers.
+
+    Every column first gets its longest body cell (at least 2 characters) plus padding; what
+    is left goes to columns whose header needs more, then to all columns alike. When even the
+    body cells do not fit, the columns shrink in proportion.
+
+    >>> _column_widths([4, 2], [12, 2], 14)  # the long header gets the spare room
+    [10.5, 3.5]
+    >>> _column_widths([2.5, 2.5], [2, 2], 16)  # nothing wants more: shared alike
+    [8.0, 8.0]
+    >>> _column_widths([10, 10], [2, 2], 10)  # too wide: shrunk in proportion
+    [5.0, 5.0]
+    """
+    base = [max(b, 2.0) + CELL_PADDING for b in body]
+    total = sum(base)
+    if total >= capacity:
+        return [round(capacity * b / total, 2) for b in base]
+    spare = capacity - total
+    wants = [max(0.0, h + CELL_PADDING - b) for b, h in zip(base, header, strict=True)]
+    wanted = sum(wants)
+    if wanted >= spare:
+        return [round(b + spare * w / wanted, 2) for b, w in zip(base, wants, strict=True)]
+    grown = [b + w for b, w in zip(base, wants, strict=True)]
+    spare -= wanted
+    grown_total = sum(grown)
+    return [round(g + spare * g / grown_total, 2) for g in grown]
 
 
 def _fit_table(table: Table, text_width: Length) -> None:
     """Centre a table across the text width, columns sized by content, header row bold."""
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    weights = _column_weights(table)
-    total = sum(weights)
-    widths = [Emu(round(text_width * w / total)) for w in weights]
+    capacity = text_width.pt / TABLE_SIZE.pt
+    shares = _column_widths(*_column_needs(table), capacity)
+    widths = [Emu(round(text_width * share / sum(shares))) for share in shares]
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
@@ -730,7 +788,7 @@ def _fit_table(table: Table, text_width: Length) -> None:
 def _fit_tables(document: DocxDocument) -> None:
     """Fit every table to the text width of the first section."""
     section = document.sections[0]
-    text_width = section.page_width - section.left_margin - section.right_margin
+    text_width = Emu(section.page_width - section.left_margin - section.right_margin)
     for table in document.tables:
         _fit_table(table, text_width)
 

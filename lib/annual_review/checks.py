@@ -1,0 +1,163 @@
+"""Check every input of a year before any kernel starts, and remember what was checked.
+
+``check_inputs`` validates the region, the catalogue, the values (pandera), every unit's
+params (pydantic) and the parameters each run will get against its notebook's
+``parameters`` cell, listing all problems at once. What the build needs afterwards
+(the run parameters, each unit's data sources, the two data-made site pages) is kept in
+:class:`Checked`, which is cached by a fingerprint of the input files: a rebuild with
+unchanged inputs does not even import pandas.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cache import Cache, fingerprint
+from .errors import InputError
+from .layout import Project
+from .region import Region, load_region
+
+SITE_PAGES = ("overview", "indicators")
+
+
+@dataclass
+class Checked:
+    """Validated inputs of a year: what planning and publishing need."""
+
+    region: Region
+    run_parameters: dict[str, dict[str, Any]]
+    unit_sources: dict[str, list[str]]
+    site_notebooks: dict[str, bytes]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "run_parameters": self.run_parameters,
+                "unit_sources": self.unit_sources,
+                "site_notebooks": {
+                    k: base64.b64encode(v).decode() for k, v in self.site_notebooks.items()
+                },
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, region: Region, text: str) -> Checked:
+        raw = json.loads(text)
+        notebooks = {k: base64.b64decode(v) for k, v in raw["site_notebooks"].items()}
+        return cls(region, raw["run_parameters"], raw["unit_sources"], notebooks)
+
+
+def input_files(project: Project, year: int, region_slug: str) -> list[Path]:
+    """Every file a year's build reads, in a stable order."""
+    files = [
+        project.data_dir / "indicators.yaml",
+        project.data_dir / "regions" / f"{region_slug}.yaml",
+        project.data_dir / "values" / f"{region_slug}.csv",
+        *sorted(project.notebooks_dir.glob("*.ipynb")),
+    ]
+    for y in (year - 1, year):
+        files.extend(sorted((project.params_dir / str(y)).glob("*.yaml")))
+    return files
+
+
+def inputs_fingerprint(
+    project: Project, year: int, region_slug: str, cli_parameters: dict[str, Any], library: str
+) -> str:
+    """A hash of every input file (names and bytes), the CLI parameters and the library."""
+    parts: list[bytes | str] = [
+        library,
+        str(year),
+        region_slug,
+        json.dumps(cli_parameters, sort_keys=True, ensure_ascii=False),
+    ]
+    for path in input_files(project, year, region_slug):
+        parts.append(path.relative_to(project.root).as_posix())
+        parts.append(path.read_bytes() if path.is_file() else b"<missing>")
+    return fingerprint(*parts)
+
+
+def check_inputs(
+    project: Project, year: int, region_slug: str, cli_parameters: dict[str, Any] | None = None
+) -> Checked:
+    """Check everything; raise one InputError listing every problem."""
+    from .catalog import load_catalog
+    from .data import load_values
+    from .facts import Facts
+    from .notebook_params import check_parameters, notebook_parameters
+    from .params import load_params
+
+    region = load_region(project.data_dir, region_slug)
+    catalog = load_catalog(project.data_dir)
+    sections = {s.id for s in catalog.sections}
+    problems: list[str] = []
+    facts = None
+    try:
+        facts = Facts(load_values(project.data_dir, region, catalog), catalog)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    declared = {}
+    for level in ("city", "township"):
+        path = project.notebook_for(level)
+        try:
+            declared[level] = notebook_parameters(path)
+        except (InputError, OSError) as exc:
+            problems.append(f"notebooks/{path.name}: {exc}")
+    run_parameters = {}
+    for unit in region.units:
+        try:
+            params = load_params(
+                project.params_dir, year, unit.slug, unit.name, section_ids=sections
+            )
+        except InputError as exc:
+            problems.extend(p.replace(project.root.as_posix() + "/", "") for p in exc.problems)
+            continue
+        given = {"year": year, "unit": unit.name, "region": region.slug}
+        given.update(params.parameters)
+        given.update(cli_parameters or {})
+        run_parameters[unit.slug] = given
+        if unit.level in declared:
+            notebook = f"notebooks/{project.notebook_for(unit.level).name}"
+            problems.extend(
+                check_parameters(given, declared[unit.level], unit=unit.name, notebook=notebook)
+            )
+    if problems:
+        raise InputError("\n".join(problems))
+    return Checked(
+        region,
+        run_parameters,
+        _unit_sources(region, facts),
+        _site_notebooks(facts, catalog, region, year),
+    )
+
+
+def _unit_sources(region: Region, facts) -> dict[str, list[str]]:
+    return {u.slug: facts.sources(None if u.level == "city" else u.name) for u in region.units}
+
+
+def _site_notebooks(facts, catalog, region: Region, year: int) -> dict[str, bytes]:
+    from .overview import definitions_notebook, overview_notebook
+
+    return {
+        "overview": overview_notebook(facts, catalog, region, year),
+        "indicators": definitions_notebook(catalog, region, year),
+    }
+
+
+def checked_inputs(
+    project: Project, year: int, region_slug: str, cli_parameters: dict[str, Any], library: str
+) -> Checked:
+    """``check_inputs``, or its cached result when no input changed since it passed."""
+    cache = Cache(project.outputs_dir / ".cache")
+    name = f"checked/{inputs_fingerprint(project, year, region_slug, cli_parameters, library)}"
+    cached = cache.get(name + ".json")
+    if cached is not None:
+        return Checked.from_json(load_region(project.data_dir, region_slug), cached)
+    checked = check_inputs(project, year, region_slug, cli_parameters)
+    cache.put(name + ".json", checked.to_json())
+    return checked

@@ -1,0 +1,120 @@
+"""Render one page of the site from a notebook with nbconvert and the ``review`` template.
+
+Each output transformation is a small preprocessor step (``StripProvenance`` drops the
+parameter cells and papermill's metadata); branding lives in the template's blocks.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor
+
+from . import __version__
+from .cache import fingerprint
+
+TEMPLATES = Path(str(files("annual_review") / "templates"))
+REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the site navigation."""
+
+    slug: str
+    filename: str
+    text: str
+
+
+class StripProvenance(Preprocessor):
+    """Drop parameter cells, analyst notes and papermill's metadata from a notebook."""
+
+    def preprocess(self, nb, resources):
+        nb.cells = [
+            c for c in nb.cells if not REMOVED_TAGS & set(c.get("metadata", {}).get("tags", []))
+        ]
+        nb.metadata.pop("papermill", None)
+        for cell in nb.cells:
+            cell.metadata.pop("papermill", None)
+            cell.metadata.pop("execution", None)
+        return nb, resources
+
+
+def headings(nb) -> list[tuple[int, str, str]]:
+    """The headings that the report blocks declared in their output metadata."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("annual_review", {})
+            found.extend(tuple(h) for h in meta.get("headings", []))
+    return found
+
+
+def _exporter() -> HTMLExporter:
+    exporter = HTMLExporter(
+        template_name="review",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code="zh-CN",
+    )
+    exporter.register_preprocessor(StripProvenance(), enabled=True)
+    return exporter
+
+
+def characters(page: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>|data:[^\"')]+", " ", page))
+    return "".join(sorted({ch for ch in text if ord(ch) > 0x7E}))
+
+
+def render_page(
+    nb,
+    *,
+    slug: str,
+    title: str,
+    site_title: str,
+    nav: list[NavLink],
+    build_id: str,
+    sources: tuple[str, ...] | list[str] = (),
+    font_css: str = "",
+    notice: str = "",
+) -> str:
+    """One page's HTML from an executed notebook (the notebook is not modified)."""
+    nb = copy.deepcopy(nb)
+    review = {
+        "site_title": site_title,
+        "nav": [{"href": n.filename, "text": n.text, "current": n.slug == slug} for n in nav],
+        "toc": headings(nb),
+        "sources": list(sources),
+        "build_id": build_id,
+        "version": __version__,
+        "page_css": (TEMPLATES / "review" / "page.css").read_text(encoding="utf-8"),
+        "font_css": font_css,
+        "notice": notice,
+    }
+    nb.metadata["title"] = title
+    page, _ = _exporter().from_notebook_node(nb, resources={"review": review})
+    return page
+
+
+def placeholder(title: str):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.id = "placeholder"
+    html_title = f'<h1 class="ar-title">{html.escape(title)}</h1>'
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_title})]
+    nb.cells = [cell]
+    return nb
+
+
+def template_fingerprint() -> str:
+    files_ = sorted(p for p in (TEMPLATES / "review").rglob("*") if p.is_file())
+    return fingerprint(__version__, *(p.read_bytes() for p in files_))

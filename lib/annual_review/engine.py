@@ -17,4 +17,11 @@ class WarmEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
         kwargs.setdefault("kernel_manager_class", WarmKernelManager)
-        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+        # papermill rewrites the whole output notebook at every cell start and end; the
+        # final save (also after a failure) happens in notebook_complete, which is enough.
+        save = nb_man.save
+        nb_man.save = lambda **_: None
+        try:
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+        finally:
+            nb_man.save = save

@@ -253,11 +253,7 @@ def execute_run(
 
     started = time.perf_counter()
     warm_up(engine)
-    extra = {}
-    if engine == "warm":
-        from .warm import WarmKernelManager
-
-        extra["kernel_manager_class"] = WarmKernelManager
+    extra = {"engine_name": "annual-review"} if engine == "warm" else {}
     error = ""
     with tempfile.TemporaryDirectory(prefix=f"annual-review-{spec.slug}-") as tmp:
         workdir = Path(tmp)
@@ -275,6 +271,7 @@ def execute_run(
                     log_output=False,
                     execution_timeout=timeout,
                     start_timeout=120,
+                    shutdown_kernel="immediate",
                     **extra,
                 )
             except PapermillExecutionError as exc:

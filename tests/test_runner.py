@@ -272,3 +272,34 @@ def test_cli_exit_codes(project) -> None:
         check=False,
     )
     assert good.returncode == 0, good.stderr
+
+
+def test_a_crash_does_not_take_the_warm_kernel_pool_down(project) -> None:
+    add_cell(project, "township.ipynb", FAULT_CELL, parameter='fault = ""')
+    set_run_parameters(project, "xieqiao", {"fault": "exit"})
+    outcomes = run(project, "斜桥镇", "黄湾镇", "盐官镇", jobs=1)
+    assert not outcomes["xieqiao"].ok
+    assert outcomes["huangwan"].ok and outcomes["yanguan"].ok
+
+
+def test_papermill_command_line_runs_the_warm_engine(project, tmp_path) -> None:
+    out = tmp_path / "yanguan.ipynb"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "papermill"),
+            "township.ipynb",
+            str(out),
+            "-p",
+            "unit",
+            "盐官镇",
+            "--engine",
+            "annual-review",
+            "--no-progress-bar",
+        ],
+        cwd=project / "notebooks",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "盐官镇2024年法治政府建设年度报告" in out.read_text(encoding="utf-8")

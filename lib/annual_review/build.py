@@ -23,7 +23,7 @@ from .checks import SITE_PAGES, Checked, checked_inputs
 from .executors import run_dask, run_local
 from .layout import Project
 from .lock import year_lock
-from .publish import NavLink, PageResult, PageSource, page_filename, publish
+from .publish import NavLink, PageResult, PageSource, SiteJob, page_filename, publish_sites
 from .region import Region, Unit
 from .runner import RunOutcome, RunSpec, library_fingerprint, plan_runs, write_atomic
 
@@ -93,7 +93,8 @@ def site_navigation(region: Region) -> list[NavLink]:
 
 
 def _cache_path(shared_cache: Path, spec: RunSpec) -> Path:
-    return shared_cache / "runs" / f"{spec.year}-{spec.slug}-{spec.key[:32]}.ipynb"
+    name = f"{spec.year}-{spec.region}-{spec.slug}-{spec.key[:32]}.ipynb"
+    return shared_cache / "runs" / name
 
 
 class _Recorder:
@@ -101,38 +102,42 @@ class _Recorder:
 
     def __init__(
         self,
-        year_dir: Path,
+        year_dirs: dict[str, Path],
         shared_cache: Path,
         specs: list[RunSpec],
         on_done: Callable[[RunOutcome], None] | None,
     ) -> None:
-        self.year_dir, self.shared_cache = year_dir, shared_cache
-        self.specs = {s.slug: s for s in specs}
+        self.year_dirs, self.shared_cache = year_dirs, shared_cache
+        self.specs = {(s.region, s.slug): s for s in specs}
         self.on_done = on_done
-        self.outcomes: dict[str, RunOutcome] = {}
+        self.outcomes: dict[tuple[str, str], RunOutcome] = {}
 
     def __call__(self, outcome: RunOutcome) -> None:
-        spec = self.specs[outcome.slug]
+        spec = self.specs[(outcome.region, outcome.slug)]
+        year_dir = self.year_dirs[spec.region]
         if outcome.cached:
-            _write_if_changed(self.year_dir / "notebooks" / f"{spec.slug}.ipynb", outcome.notebook)
+            _write_if_changed(year_dir / "notebooks" / f"{spec.slug}.ipynb", outcome.notebook)
         else:
-            write_atomic(self.year_dir / "logs" / f"{spec.slug}.log", outcome.log.encode())
+            write_atomic(year_dir / "logs" / f"{spec.slug}.log", outcome.log.encode())
             if outcome.notebook is not None:
-                self._store(outcome, spec)
+                self._store(outcome, spec, year_dir)
         outcome.notebook, outcome.log = None, ""  # streamed to disk: keep only the status
-        self.outcomes[outcome.slug] = outcome
+        self.outcomes[(spec.region, spec.slug)] = outcome
         if self.on_done:
             self.on_done(outcome)
 
-    def _store(self, outcome: RunOutcome, spec: RunSpec) -> None:
+    def _store(self, outcome: RunOutcome, spec: RunSpec, year_dir: Path) -> None:
         from .runner import normalise_notebook
 
-        content = normalise_notebook(outcome.notebook, spec, self.year_dir.name)
+        content = normalise_notebook(outcome.notebook, spec, year_dir.name)
         target = "notebooks" if outcome.ok else "failed"
-        write_atomic(self.year_dir / target / f"{spec.slug}.ipynb", content)
+        write_atomic(year_dir / target / f"{spec.slug}.ipynb", content)
         if outcome.ok:
             write_atomic(_cache_path(self.shared_cache, spec), content)
-            (self.year_dir / "failed" / f"{spec.slug}.ipynb").unlink(missing_ok=True)
+            (year_dir / "failed" / f"{spec.slug}.ipynb").unlink(missing_ok=True)
+
+    def of_region(self, region: str) -> dict[str, RunOutcome]:
+        return {slug: o for (r, slug), o in self.outcomes.items() if r == region}
 
 
 def _write_if_changed(path: Path, content: bytes) -> None:
@@ -147,21 +152,34 @@ def build(
     on_done: Callable[[RunOutcome], None] | None = None,
     on_waiting: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build one year of a region; raises InputError before any kernel on bad input."""
+    """Build one year of a region (or of every region: ``region="all"``).
+
+    Raises InputError before any kernel starts when an input is bad.
+    """
     library = library_fingerprint()
-    checked = checked_inputs(project, options.year, options.region, options.parameters, library)
-    region = checked.region
-    units = [region.unit(u) for u in options.units] if options.units else region.units
-    specs = plan_runs(project, region, units, options.year, library, checked.run_parameters)
-    year_dir = project.year_dir(options.year)
+    slugs = project.regions() if options.region == "all" else [options.region]
+    checked = {
+        r: checked_inputs(project, options.year, r, options.parameters, library, options.units)
+        for r in slugs
+    }
+    specs: list[RunSpec] = []
+    for found in checked.values():
+        region = found.region
+        units = [region.unit(u) for u in options.units] if options.units else region.units
+        specs.extend(plan_runs(project, region, units, options.year, library, found.run_parameters))
+    year_dirs = {r: project.year_dir(options.year, r) for r in slugs}
     shared_cache = project.outputs_dir / ".cache"
-    with year_lock(year_dir, on_waiting=on_waiting):
-        recorder = _Recorder(year_dir, shared_cache, specs, on_done)
+    with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
+        recorder = _Recorder(year_dirs, shared_cache, specs, on_done)
         to_run = []
         for spec in specs:
             cached = _cache_path(shared_cache, spec)
             if cached.is_file() and not options.force:
-                recorder(RunOutcome(spec.slug, True, cached.read_bytes(), 0.0, cached=True))
+                recorder(
+                    RunOutcome(
+                        spec.slug, True, cached.read_bytes(), 0.0, cached=True, region=spec.region
+                    )
+                )
             else:
                 to_run.append(spec)
         if on_planned:
@@ -183,18 +201,36 @@ def build(
                 on_done=recorder,
                 engine=options.engine,
             )
-        pages = publish(
-            _page_sources(checked, options.year, year_dir, recorder.outcomes),
-            site_title=f"{region.name}{options.year}年法治政府建设年度报告",
-            nav=site_navigation(region),
-            year_dir=year_dir,
-            cache_dir=shared_cache,
-        )
-        word_files = (
-            _write_word(region, options.year, year_dir, shared_cache) if options.word else []
-        )
-        _write_manifest(year_dir, specs, recorder.outcomes, pages, library)
-    return BuildReport(recorder.outcomes, pages, year_dir / "site", word_files)
+        del to_run
+        sites = [
+            SiteJob(
+                _page_sources(found, options.year, year_dirs[slug], recorder.of_region(slug)),
+                site_title=f"{found.region.name}{options.year}年法治政府建设年度报告",
+                nav=site_navigation(found.region),
+                year_dir=year_dirs[slug],
+            )
+            for slug, found in checked.items()
+        ]
+        published = publish_sites(sites, cache_dir=shared_cache, jobs=options.jobs)
+        pages = [page for site_pages in published for page in site_pages]
+        word_files: list[Path] = []
+        for (slug, found), region_pages in zip(checked.items(), published, strict=True):
+            if options.word:
+                word_files += _write_word(found.region, options.year, year_dirs[slug], shared_cache)
+            _write_manifest(
+                year_dirs[slug],
+                [s for s in specs if s.region == slug],
+                recorder.of_region(slug),
+                region_pages,
+                library,
+            )
+    single = len(slugs) == 1
+    outcomes = {
+        (slug if single else f"{region}/{slug}"): o
+        for (region, slug), o in recorder.outcomes.items()
+    }
+    site = year_dirs[slugs[0]] / "site" if single else project.year_dir(options.year)
+    return BuildReport(outcomes, pages, site, word_files)
 
 
 def _page_sources(

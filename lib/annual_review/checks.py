@@ -83,9 +83,16 @@ def inputs_fingerprint(
 
 
 def check_inputs(
-    project: Project, year: int, region_slug: str, cli_parameters: dict[str, Any] | None = None
+    project: Project,
+    year: int,
+    region_slug: str,
+    cli_parameters: dict[str, Any] | None = None,
+    units: list[str] | None = None,
 ) -> Checked:
-    """Check everything; raise one InputError listing every problem."""
+    """Check everything; raise one InputError listing every problem.
+
+    ``units`` (names or slugs) limits the params checks to the units being built.
+    """
     from .catalog import load_catalog
     from .data import load_values
     from .facts import Facts
@@ -109,7 +116,8 @@ def check_inputs(
         except (InputError, OSError) as exc:
             problems.append(f"notebooks/{path.name}: {exc}")
     run_parameters = {}
-    for unit in region.units:
+    wanted = [region.unit(u) for u in units] if units else region.units
+    for unit in wanted:
         try:
             params = load_params(
                 project.params_dir, year, unit.slug, unit.name, section_ids=sections
@@ -150,14 +158,20 @@ def _site_notebooks(facts, catalog, region: Region, year: int) -> dict[str, byte
 
 
 def checked_inputs(
-    project: Project, year: int, region_slug: str, cli_parameters: dict[str, Any], library: str
+    project: Project,
+    year: int,
+    region_slug: str,
+    cli_parameters: dict[str, Any],
+    library: str,
+    units: list[str] | None = None,
 ) -> Checked:
     """``check_inputs``, or its cached result when no input changed since it passed."""
     cache = Cache(project.outputs_dir / ".cache")
-    name = f"checked/{inputs_fingerprint(project, year, region_slug, cli_parameters, library)}"
+    key = inputs_fingerprint(project, year, region_slug, cli_parameters, library)
+    name = f"checked/{fingerprint(key, *(units or []))}"
     cached = cache.get(name + ".json")
     if cached is not None:
         return Checked.from_json(load_region(project.data_dir, region_slug), cached)
-    checked = check_inputs(project, year, region_slug, cli_parameters)
+    checked = check_inputs(project, year, region_slug, cli_parameters, units)
     cache.put(name + ".json", checked.to_json())
     return checked

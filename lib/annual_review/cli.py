@@ -106,6 +106,34 @@ def _parser() -> argparse.ArgumentParser:
         help="also run `quarto render` (needs Quarto on PATH; optional)",
     )
 
+    t = sub.add_parser(
+        "template",
+        help="write an Excel workbook for collecting a year's figures",
+        description="Write an .xlsx workbook with a sheet per unit: each indicator with its "
+        "definition and last year's value, and a protected sheet with one cell to fill.",
+    )
+    t.add_argument("--year", type=int, required=True, help="the year to collect, e.g. 2025")
+    t.add_argument("--region", default="haining")
+    t.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this unit (name or slug); repeatable; default: all units",
+    )
+    t.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
+
+    imp = sub.add_parser(
+        "import",
+        help="check a filled workbook and write its figures into data/ (all or nothing)",
+        description="Check the whole workbook; if anything is wrong, list every problem "
+        "(sheet and cell) and change nothing; otherwise write its figures into data/values.",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.xlsx")
+    imp.add_argument("--region", default="haining")
+    imp.add_argument("--year", type=int, default=None, help="refuse a workbook of another year")
+    imp.add_argument("--source", default=None, help="source to record for cells without one")
+
     c = sub.add_parser("check", help="check data, params and notebooks without running kernels")
     c.add_argument("--year", type=int, required=True)
     c.add_argument("--region", default="haining")
@@ -236,6 +264,34 @@ def _publish(args) -> int:
     return EXIT_OK
 
 
+def _template(args) -> int:
+    from .collect import write_template
+
+    project = Project.find(args.project)
+    out = write_template(
+        project.data_dir, args.region, args.year, args.output, units=args.unit or None
+    )
+    print(f"template: {out}")
+    return EXIT_OK
+
+
+def _import(args) -> int:
+    from .collect import import_workbook
+
+    project = Project.find(args.project)
+    try:
+        report = import_workbook(
+            args.file, project.data_dir, args.region, source=args.source, year=args.year
+        )
+    except OSError as exc:
+        print(f"import failed, data/ unchanged: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{report.rows_written} figures written to {report.path}")
+    return EXIT_OK
+
+
 def _check(args) -> int:
     project = Project.find(args.project)
     check_inputs(project, args.year, args.region, parse_parameters(args.parameter))
@@ -248,7 +304,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "check": _check, "publish": _publish}[args.command](args)
+        return {
+            "build": _build,
+            "check": _check,
+            "publish": _publish,
+            "template": _template,
+            "import": _import,
+        }[args.command](args)
     except InputError as exc:
         print("bad input:", file=sys.stderr)
         for problem in exc.problems:

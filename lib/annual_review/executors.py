@@ -49,7 +49,9 @@ def run_local(
             try:
                 outcome = future.result()
             except Exception as exc:  # the worker process itself died
-                outcome = RunOutcome(spec.slug, False, None, 0.0, f"worker died: {exc!r}")
+                outcome = RunOutcome(
+                    spec.slug, False, None, 0.0, f"worker died: {exc!r}", region=spec.region
+                )
             on_done(outcome)
 
 
@@ -87,6 +89,8 @@ def run_dask(
             try:
                 outcome = future.result()
             except Exception as exc:
-                outcome = RunOutcome(spec.slug, False, None, 0.0, f"dask task failed: {exc!r}")
+                outcome = RunOutcome(
+                    spec.slug, False, None, 0.0, f"dask task failed: {exc!r}", region=spec.region
+                )
             future.release()
             on_done(outcome)

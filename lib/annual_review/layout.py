@@ -41,9 +41,17 @@ class Project:
     def outputs_dir(self) -> Path:
         return self.root / "outputs"
 
-    def year_dir(self, year: int) -> Path:
-        """``outputs/<year>``: executed notebooks, the site, the manifest."""
-        return self.outputs_dir / str(year)
+    def regions(self) -> list[str]:
+        """The slugs of the region files under ``data/regions``."""
+        return sorted(p.stem for p in (self.data_dir / "regions").glob("*.yaml"))
+
+    def year_dir(self, year: int, region: str | None = None) -> Path:
+        """Where a year's outputs go: ``outputs/<year>`` for a project of one region,
+        ``outputs/<year>/<region>`` when the project has several."""
+        base = self.outputs_dir / str(year)
+        if region is None or len(self.regions()) <= 1:
+            return base
+        return base / region
 
     def notebook_for(self, level: str) -> Path:
         """The notebook that writes a unit of this level."""

@@ -11,8 +11,11 @@ memory does not grow with the number of pages and readers never see a half-writt
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from .cache import Cache, fingerprint
@@ -20,7 +23,15 @@ from .region import Unit
 from .render import NavLink
 from .site import SiteWriter
 
-__all__ = ["NavLink", "PageResult", "PageSource", "page_filename", "publish"]
+__all__ = [
+    "NavLink",
+    "PageResult",
+    "PageSource",
+    "SiteJob",
+    "page_filename",
+    "publish",
+    "publish_sites",
+]
 
 NOTICES = {
     "stale": "本页内容未随本次构建更新：本单位本次生成失败，以下为上一次成功生成的报告。",
@@ -67,8 +78,51 @@ def page_filename(unit: Unit) -> str:
     return "index.html" if unit.level == "city" else f"{unit.slug}.html"
 
 
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _strings(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _strings(v)]
+    return []
+
+
+def page_characters(
+    raw: bytes, source: PageSource, site_title: str, nav: list[NavLink], template_text: str
+) -> str:
+    """Every non-ASCII character a page can show, without rendering it.
+
+    A superset is fine: the notebook's strings (outputs and sources), the title, the
+    navigation, the data sources, the notices and the template's own text.
+    """
+    texts = [source.title, site_title, template_text, *source.sources, *NOTICES.values()]
+    texts += [n.text for n in nav]
+    if raw:
+        texts += _strings(json.loads(raw.decode("utf-8")))
+    return "".join(sorted({ch for text in texts for ch in text if ord(ch) > 0x7E}))
+
+
+@dataclass(frozen=True)
+class SiteJob:
+    """One region's site: its pages, title, navigation and output folder."""
+
+    sources: list[PageSource]
+    site_title: str
+    nav: list[NavLink]
+    year_dir: Path
+
+
+_WORKER_FONT = ""
+
+
+def _init_worker(font_css: str) -> None:
+    global _WORKER_FONT
+    _WORKER_FONT = font_css
+
+
 def _render(
-    source: PageSource, raw: bytes, *, site_title: str, nav: list[NavLink], font_css: str
+    source: PageSource, raw: bytes, site_title: str, nav: list[NavLink], font_css: str | None = None
 ) -> str:
     import nbformat
 
@@ -83,7 +137,7 @@ def _render(
         nav=nav,
         build_id=hashlib.sha256(raw).hexdigest()[:12],
         sources=source.sources,
-        font_css=font_css,
+        font_css=_WORKER_FONT if font_css is None else font_css,
         notice=NOTICES.get(source.status, ""),
     )
 
@@ -95,53 +149,96 @@ def publish(
     nav: list[NavLink],
     year_dir: Path,
     cache_dir: Path | None = None,
-    on_page: Callable[[PageResult], None] | None = None,
+    jobs: int = 0,
 ) -> list[PageResult]:
-    """Render every page (reusing unchanged ones) and swap the new site in."""
-    from .render import characters, template_fingerprint
+    """Render one site's pages (reusing unchanged ones) and swap the new site in."""
+    return publish_sites(
+        [SiteJob(sources, site_title, nav, year_dir)], cache_dir=cache_dir, jobs=jobs
+    )[0]
+
+
+def publish_sites(
+    sites: list[SiteJob], *, cache_dir: Path | None = None, jobs: int = 0
+) -> list[list[PageResult]]:
+    """Render several sites with one shared embedded font; unchanged pages are reused.
+
+    Pages that must be rendered are rendered in ``jobs`` worker processes when there
+    are many; each finished page goes straight to its site's staging folder.
+    """
+    from .render import TEMPLATES, template_fingerprint
 
     cache = Cache(cache_dir)
-    base = fingerprint(
-        template_fingerprint(), site_title, *(f"{n.slug}:{n.filename}:{n.text}" for n in nav)
-    )
-
-    def key(source: PageSource, raw: bytes) -> str:
-        return fingerprint(base, source.slug, source.title, source.status, raw, *source.sources)[
-            :32
-        ]
-
-    def render(source: PageSource, raw: bytes, font_css: str) -> str:
-        return _render(source, raw, site_title=site_title, nav=nav, font_css=font_css)
-
+    template = template_fingerprint()
+    template_text = (TEMPLATES / "review" / "index.html.j2").read_text(encoding="utf-8")
+    keys: list[list[str]] = []
     used: set[str] = set()
-    for source in sources:
-        raw = source.read()
-        page_key = key(source, raw)
-        chars = cache.get(f"pages/{page_key}.chars")
-        if chars is None:
-            chars = characters(render(source, raw, ""))
-            cache.put(f"pages/{page_key}.chars", chars)
-        used.update(chars)
-    font_key, font_css = _font(cache, "".join(sorted(used)))
-
-    results = []
-    with SiteWriter(year_dir) as site:
-        for source in sources:
+    for site in sites:
+        base = fingerprint(
+            template, site.site_title, *(f"{n.slug}:{n.filename}:{n.text}" for n in site.nav)
+        )
+        site_keys = []
+        for source in site.sources:
             raw = source.read()
-            name = f"pages/{key(source, raw)}-{font_key}.html"
-            text = cache.get(name)
-            reused = text is not None
-            if text is None:
-                text = render(source, raw, font_css)
-                cache.put(name, text)
-            site.add(source.filename, text)
-            result = PageResult(
+            key = fingerprint(base, source.slug, source.title, source.status, raw, *source.sources)[
+                :32
+            ]
+            chars = cache.get(f"pages/{key}.chars")
+            if chars is None:
+                chars = page_characters(raw, source, site.site_title, site.nav, template_text)
+                cache.put(f"pages/{key}.chars", chars)
+            used.update(chars)
+            site_keys.append(key)
+        keys.append(site_keys)
+    font_key, font_css = _font(cache, "".join(sorted(used)))
+    return [
+        _write_site(site, site_keys, font_key, font_css, cache, jobs)
+        for site, site_keys in zip(sites, keys, strict=True)
+    ]
+
+
+def _write_site(
+    site: SiteJob, keys: list[str], font_key: str, font_css: str, cache: Cache, jobs: int
+) -> list[PageResult]:
+    results: dict[str, PageResult] = {}
+    missing = []
+    with SiteWriter(site.year_dir) as writer:
+
+        def done(source: PageSource, text: str, reused: bool) -> None:
+            writer.add(source.filename, text)
+            results[source.filename] = PageResult(
                 source.slug, source.filename, len(text.encode("utf-8")), source.status, reused
             )
-            results.append(result)
-            if on_page:
-                on_page(result)
-    return results
+
+        for source, key in zip(site.sources, keys, strict=True):
+            name = f"pages/{key}-{font_key}.html"
+            text = cache.get(name)
+            if text is None:
+                missing.append((source, name))
+            else:
+                done(source, text, True)
+        for source, name, text in _render_many(missing, site, font_css, jobs):
+            cache.put(name, text)
+            done(source, text, False)
+    return [results[s.filename] for s in site.sources]
+
+
+def _render_many(missing, site: SiteJob, font_css: str, jobs: int):
+    """Render pages in this process, or in worker processes when there are many."""
+    workers = min(jobs or os.cpu_count() or 1, len(missing))
+    if workers <= 1 or len(missing) < 6:
+        for source, name in missing:
+            yield source, name, _render(source, source.read(), site.site_title, site.nav, font_css)
+        return
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(font_css,)
+    ) as pool:
+        futures = {
+            pool.submit(_render, source, source.read(), site.site_title, site.nav): (source, name)
+            for source, name in missing
+        }
+        for future in as_completed(futures):
+            source, name = futures.pop(future)
+            yield source, name, future.result()
 
 
 def _font(cache: Cache, used: str) -> tuple[str, str]:

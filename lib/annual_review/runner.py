@@ -43,6 +43,7 @@ class RunSpec:
     parameters: dict
     inputs: dict[str, bytes] = field(repr=False)
     key: str = ""
+    region: str = ""
 
     @property
     def input_hashes(self) -> dict[str, str]:
@@ -61,6 +62,7 @@ class RunOutcome:
     error: str = ""
     cached: bool = False
     log: str = ""
+    region: str = ""
 
 
 def library_fingerprint() -> str:
@@ -144,6 +146,7 @@ def plan_runs(
                 run_parameters,
                 inputs,
                 run_key(inputs, run_parameters, fingerprint),
+                region.slug,
             )
         )
     return specs
@@ -280,7 +283,15 @@ def execute_run(
                 error = f"{type(exc).__name__}: {exc}".strip()
         notebook = output.read_bytes() if output.is_file() else None
         log = log_path.read_text(encoding="utf-8", errors="replace")
-    return RunOutcome(spec.slug, not error, notebook, time.perf_counter() - started, error, log=log)
+    return RunOutcome(
+        spec.slug,
+        not error,
+        notebook,
+        time.perf_counter() - started,
+        error,
+        log=log,
+        region=spec.region,
+    )
 
 
 def write_atomic(path: Path, content: bytes) -> None:

@@ -32,7 +32,7 @@ class SiteWriter:
     def __init__(self, year_dir: Path) -> None:
         self.year_dir = year_dir
         self.staging = year_dir / f".site-staging-{os.getpid()}"
-        self._digest = hashlib.sha256()
+        self._pages: dict[str, bytes] = {}
 
     def __enter__(self) -> SiteWriter:
         if self.staging.exists():
@@ -44,13 +44,16 @@ class SiteWriter:
         """Write one page into the staging folder."""
         data = text.encode("utf-8")
         (self.staging / filename).write_bytes(data)
-        self._digest.update(filename.encode() + b"\0" + hashlib.sha256(data).digest())
+        self._pages[filename] = hashlib.sha256(data).digest()
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             return
-        final = self.year_dir / f"site-{self._digest.hexdigest()[:12]}"
+        digest = hashlib.sha256()
+        for filename in sorted(self._pages):
+            digest.update(filename.encode() + b"\0" + self._pages[filename])
+        final = self.year_dir / f"site-{digest.hexdigest()[:12]}"
         live = self.year_dir / "site"
         if live.is_symlink() and live.resolve() == final.resolve():
             shutil.rmtree(self.staging)  # the live site already is exactly this one

@@ -1,0 +1,81 @@
+"""The analyst's year through the command line: collect in Excel, import, check, build."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CLI = [sys.executable, "-m", "annual_review.cli"]
+
+
+def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, "--project", str(project), *args], capture_output=True, text=True, check=False
+    )
+
+
+def values_2024(project: Path) -> dict[tuple[str, str], str]:
+    with open(project / "data" / "values" / "haining.csv", encoding="utf-8") as handle:
+        return {
+            (r["unit"], r["indicator"]): r["value"]
+            for r in csv.DictReader(handle)
+            if r["year"] == "2024"
+        }
+
+
+def test_template_filled_with_2024_values_imports_and_builds(project: Path, tmp_path) -> None:
+    workbook = tmp_path / "t.xlsx"
+    made = cli(project, "template", "--year", "2025", "-o", str(workbook))
+    assert made.returncode == 0, made.stderr
+    known = values_2024(project)
+    book = openpyxl.load_workbook(workbook)
+    filled = 0
+    for sheet in book.worksheets:
+        if sheet.title.startswith("_"):
+            continue
+        header = [c.value for c in sheet[1]]
+        id_col, value_col = header.index("指标编号") + 1, header.index("本年数值") + 1
+        for row in range(2, sheet.max_row + 1):
+            value = known.get((sheet.title, sheet.cell(row, id_col).value))
+            if value is not None:
+                sheet.cell(row, value_col).value = int(value)
+                filled += 1
+    book.save(workbook)
+    assert filled > 100
+
+    imported = cli(project, "import", str(workbook))
+    assert imported.returncode == 0, imported.stderr
+    text = (project / "data" / "values" / "haining.csv").read_text(encoding="utf-8")
+    assert "2025,海宁市,recon_received,391," in text
+
+    built = cli(project, "build", "--year", "2025", "--unit", "海宁市", "--no-word", "--quiet")
+    assert built.returncode == 0, built.stderr
+    page = (project / "outputs" / "2025" / "site" / "index.html").read_text(encoding="utf-8")
+    assert "新收行政复议案件391件，与上年持平" in page
+
+
+def test_a_bad_workbook_changes_nothing_and_exits_2(project: Path, tmp_path) -> None:
+    workbook = tmp_path / "t.xlsx"
+    assert cli(project, "template", "--year", "2025", "-o", str(workbook)).returncode == 0
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["海昌街道"]
+    sheet["F2"] = "三百"
+    book.save(workbook)
+    before = (project / "data" / "values" / "haining.csv").read_bytes()
+    result = cli(project, "import", str(workbook))
+    assert result.returncode == 2 and "海昌街道!F2" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "data" / "values" / "haining.csv").read_bytes() == before
+
+
+def test_help_lists_every_command() -> None:
+    result = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True)
+    for command in ("build", "check", "publish", "template", "import"):
+        assert command in result.stdout

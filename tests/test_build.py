@@ -18,12 +18,16 @@ REGION = load_region(ROOT / "data")
 TOWNSHIP_PAGES = [f"{u.slug}.html" for u in REGION.townships]
 
 
-def pages(site: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(site.glob("*.html"))}
+UNIT_PAGES = ["index.html", *TOWNSHIP_PAGES]
+
+
+def pages(site: Path, *, units_only: bool = False) -> dict[str, str]:
+    found = {p.name: p.read_text(encoding="utf-8") for p in sorted(site.glob("*.html"))}
+    return {n: t for n, t in found.items() if n in UNIT_PAGES or not units_only}
 
 
 def test_site_has_the_city_and_twelve_township_pages(site: Path) -> None:
-    assert sorted(pages(site)) == sorted(["index.html", *TOWNSHIP_PAGES])
+    assert sorted(pages(site)) == sorted([*UNIT_PAGES, "overview.html", "indicators.html"])
 
 
 @pytest.mark.parametrize(
@@ -49,7 +53,7 @@ def test_city_page_links_to_twelve_existing_township_pages(site: Path) -> None:
 
 @pytest.mark.parametrize("section", ["一、", "二、", "三、存在的不足和原因", "四、2025年"])
 def test_every_page_has_the_four_parts(site: Path, section: str) -> None:
-    for name, html in pages(site).items():
+    for name, html in pages(site, units_only=True).items():
         assert re.search(f"<h2[^>]*>{section}", html), (name, section)
 
 
@@ -68,7 +72,7 @@ def test_township_pages_say_their_figures_are_illustrative(site: Path) -> None:
 
 
 def test_each_page_has_at_least_four_charts_with_alt_text(site: Path) -> None:
-    for name, html in pages(site).items():
+    for name, html in pages(site, units_only=True).items():
         images = re.findall(r"<img [^>]*>", html)
         assert len(images) >= 4, name
         for img in images:
@@ -93,3 +97,22 @@ def test_manifest_records_every_unit(built: Path) -> None:
     assert {u["status"] for u in manifest["units"].values()} == {"ok"}
     assert len(manifest["units"]) == 13
     assert manifest["packages"]["papermill"]
+
+
+def test_city_page_lists_data_driven_findings_apart_from_the_analysts_text(site: Path) -> None:
+    html = (site / "index.html").read_text(encoding="utf-8")
+    part3 = html[html.index('id="part-3"') : html.index('id="part-4"')]
+    assert "ar-shortcoming" in part3 and "ar-finding" in part3
+    finding = part3[part3.index("ar-finding") :]
+    assert "行政复议纠错7件" in finding and "1.96%" in finding
+
+
+def test_pages_weigh_at_most_one_and_a_half_megabytes(built: Path) -> None:
+    manifest = json.loads((built / "outputs" / "2024" / "manifest.json").read_text("utf-8"))
+    sizes = {name: page["bytes"] for name, page in manifest["pages"].items()}
+    assert len(sizes) == 15 and max(sizes.values()) <= 1_500_000, sizes
+
+
+def test_word_files_are_written_for_every_unit(built: Path) -> None:
+    names = sorted(p.name for p in (built / "outputs" / "2024").glob("*.docx"))
+    assert len(names) == 13 and "海宁市2024年法治政府建设年度报告.docx" in names

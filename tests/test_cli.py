@@ -59,6 +59,7 @@ def test_template_filled_with_2024_values_imports_and_builds(project: Path, tmp_
     assert built.returncode == 0, built.stderr
     page = (project / "outputs" / "2025" / "site" / "index.html").read_text(encoding="utf-8")
     assert "新收行政复议案件391件，与上年持平" in page
+    assert "上年计划落实情况" in page and "已完成" in page  # the 2024 plans, tracked
 
 
 def test_a_bad_workbook_changes_nothing_and_exits_2(project: Path, tmp_path) -> None:
@@ -79,3 +80,15 @@ def test_help_lists_every_command() -> None:
     result = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True)
     for command in ("build", "check", "publish", "template", "import"):
         assert command in result.stdout
+
+
+def test_check_catches_a_wrong_plan_id_in_next_years_params(project: Path) -> None:
+    path = project / "params" / "2025" / "haining.yaml"
+    assert cli(project, "check", "--year", "2025", "--unit", "海宁市").returncode == 0
+    text = path.read_text(encoding="utf-8")
+    assert "p2025-foreign" in text
+    path.write_text(text.replace("p2025-foreign", "p2025-foriegn", 1), encoding="utf-8")
+    result = cli(project, "check", "--year", "2025", "--unit", "海宁市")
+    assert result.returncode == 2
+    assert "plan_status.p2025-foriegn" in result.stderr
+    assert "p2025-foreign of 2024" in result.stderr  # and the real plan is left without status

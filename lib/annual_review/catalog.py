@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,30 @@ from .yamlio import load_yaml_mapping, read_text, validation_problems
 
 COUNT_KINDS = ("count",)
 DERIVED_KINDS = ("rate", "ratio")
+
+
+FINDING_ID = r"^f-[a-z0-9][a-z0-9_-]*$"
+RATE_RULES = ("down_pp", "up_pp")
+COUNT_RULES = ("up_share", "down_share")
+
+
+class FindingRule(BaseModel):
+    """A threshold that turns a figure into a data-driven finding (part 3).
+
+    ``when`` is one of ``above`` / ``below`` (this year's value beyond ``value``),
+    ``down_pp`` / ``up_pp`` (a rate down or up by more than ``value`` percentage points
+    year on year) and ``up_share`` / ``down_share`` (a count up or down by more than
+    ``value`` percent year on year; a rise from zero counts as up). ``text`` is an
+    optional clause appended to the generated sentence; ``id`` defaults to
+    ``f-<indicator id>`` and must be given when an indicator has several rules.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: Literal["above", "below", "down_pp", "up_pp", "up_share", "down_share"]
+    value: Decimal = Field(ge=0, allow_inf_nan=False)
+    text: str = ""
+    id: str | None = Field(default=None, pattern=FINDING_ID)
 
 
 class Indicator(BaseModel):
@@ -35,6 +60,10 @@ class Indicator(BaseModel):
     denominator: str | None = None
     definition: str
     basis: str
+    short: str | None = Field(
+        default=None, min_length=1, description="简称，如 纠错率（与全称同句出现时使用）"
+    )
+    findings: list[FindingRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _formula_matches_kind(self) -> Indicator:
@@ -42,6 +71,19 @@ class Indicator(BaseModel):
         if derived != (self.numerator is not None and self.denominator is not None):
             raise ValueError(f"{self.id}: a rate or ratio needs numerator and denominator")
         return self
+
+    @model_validator(mode="after")
+    def _rules_fit_kind(self) -> Indicator:
+        for rule in self.findings:
+            if rule.when in RATE_RULES and self.measure != "%":
+                raise ValueError(f"{self.id}: finding rule {rule.when} needs a percentage")
+            if rule.when in COUNT_RULES and self.kind != "count":
+                raise ValueError(f"{self.id}: finding rule {rule.when} needs a count")
+        return self
+
+    def finding_id(self, rule: FindingRule) -> str:
+        """The stable id of a finding from one of this indicator's rules."""
+        return rule.id or f"f-{self.id}"
 
     @property
     def derived(self) -> bool:
@@ -85,6 +127,10 @@ class Catalog(BaseModel):
             for ref in (ind.part_of, ind.sum_of, ind.numerator, ind.denominator):
                 if ref is not None and ref not in ids:
                     raise ValueError(f"{ind.id}: refers to unknown indicator {ref!r}")
+        finding_ids = [ind.finding_id(rule) for ind in self.indicators for rule in ind.findings]
+        dupes = sorted({f for f in finding_ids if finding_ids.count(f) > 1})
+        if dupes:
+            raise ValueError(f"duplicate finding ids (give the rules an id): {', '.join(dupes)}")
         return self
 
     @cached_property
@@ -105,6 +151,10 @@ class Catalog(BaseModel):
     def for_level(self, level: str, *, key_only: bool = False) -> list[Indicator]:
         """Indicators that a unit of ``level`` reports, in catalogue order."""
         return [i for i in self.indicators if i.applies(level) and (i.key or not key_only)]
+
+    def finding_ids(self) -> set[str]:
+        """Ids of every finding a rule of the catalogue can raise."""
+        return {ind.finding_id(rule) for ind in self.indicators for rule in ind.findings}
 
     def section(self, section_id: str) -> Section:
         """A section by id."""

@@ -96,8 +96,10 @@ def check_inputs(
     from .catalog import load_catalog
     from .data import load_values
     from .facts import Facts
+    from .findings import check_finding_reviews
     from .notebook_params import check_parameters, notebook_parameters
     from .params import load_params
+    from .plans import check_plan_status, load_previous
 
     region = load_region(project.data_dir, region_slug)
     catalog = load_catalog(project.data_dir)
@@ -125,6 +127,14 @@ def check_inputs(
         except InputError as exc:
             problems.extend(p.replace(project.root.as_posix() + "/", "") for p in exc.problems)
             continue
+        source = f"params/{year}/{unit.slug}.yaml"
+        try:
+            previous = load_previous(project.params_dir, year, unit.slug, unit.name)
+        except InputError as exc:
+            problems.extend(p.replace(project.root.as_posix() + "/", "") for p in exc.problems)
+            previous = None
+        problems.extend(check_plan_status(previous, params, source=source))
+        problems.extend(check_finding_reviews(params, catalog, source=source))
         given = {"year": year, "unit": unit.name, "region": region.slug}
         given.update(params.parameters)
         given.update(cli_parameters or {})

@@ -138,6 +138,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--year", type=int, required=True)
     c.add_argument("--region", default="haining")
     c.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
+    c.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="check only this unit's params (name or slug); repeatable",
+    )
     return parser
 
 
@@ -294,7 +301,9 @@ def _import(args) -> int:
 
 def _check(args) -> int:
     project = Project.find(args.project)
-    check_inputs(project, args.year, args.region, parse_parameters(args.parameter))
+    check_inputs(
+        project, args.year, args.region, parse_parameters(args.parameter), args.unit or None
+    )
     print(f"{args.year}: data, params and notebooks are valid")
     return EXIT_OK
 

@@ -2,19 +2,25 @@
 
 A params file holds what data cannot say: the narrative highlights of parts 1
 and 2, the shortcomings with their causes (part 3) and next year's plans
-(part 4). It is validated with pydantic before any kernel starts, so a typo
-stops the build with the file and the field named.
+(part 4); also the analyst's verdict on the data-driven findings (``findings``)
+and, from the second year on, how last year's plans went (``plan_status``). It is
+validated with pydantic before any kernel starts, so a typo stops the build with the
+file and the field named.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError
 from .yamlio import load_yaml_mapping, read_text
+
+PLAN_ID = r"^[a-z0-9][a-z0-9-]*$"
+FINDING_ID = r"^f-[a-z0-9][a-z0-9_-]*$"
 
 
 class _Strict(BaseModel):
@@ -38,11 +44,27 @@ class Shortcoming(_Strict):
 class Plan(_Strict):
     """One plan for next year (part 4); ``id`` lets next year's report track it."""
 
-    id: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9-]*$", description="稳定的计划编号，如 p2025-preventive"
-    )
+    id: str = Field(pattern=PLAN_ID, description="稳定的计划编号，如 p2025-preventive")
     title: str = Field(min_length=1)
     detail: str = Field(min_length=1)
+
+
+class FindingReview(_Strict):
+    """The analyst's verdict on one data-driven finding of part 3."""
+
+    status: Literal["confirmed", "dismissed"] = Field(
+        description="confirmed 已确认（页面标注）；dismissed 已排除（页面不显示）"
+    )
+    note: str = Field(default="", description="说明，如原因或排除的理由")
+
+
+class PlanStatus(_Strict):
+    """How one of last year's plans went (``plan_status`` of next year's params)."""
+
+    status: Literal["done", "in_progress", "not_done"] = Field(
+        description="done 已完成；in_progress 推进中；not_done 未完成"
+    )
+    text: str = Field(min_length=1, description="落实情况，一两句话")
 
 
 class ReviewParams(_Strict):
@@ -66,6 +88,12 @@ class ReviewParams(_Strict):
     shortcomings_intro: str = ""
     shortcomings: list[Shortcoming] = Field(min_length=1)
     plans: list[Plan] = Field(min_length=1)
+    findings: dict[str, FindingReview] = Field(
+        default_factory=dict, description="数据提示的确认或排除，键为提示编号，如 f-recon_corrected"
+    )
+    plan_status: dict[str, PlanStatus] = Field(
+        default_factory=dict, description="上年计划的落实情况，键为上年 plans 的编号"
+    )
 
     @field_validator("date")
     @classmethod
@@ -75,6 +103,22 @@ class ReviewParams(_Strict):
 
             date.fromisoformat(value)
         return value
+
+    @field_validator("findings")
+    @classmethod
+    def _finding_ids(cls, findings: dict[str, FindingReview]) -> dict[str, FindingReview]:
+        for key in findings:
+            if not re.match(FINDING_ID, key):
+                raise ValueError(f"提示编号 {key} 格式不对，应形如 f-recon_corrected")
+        return findings
+
+    @field_validator("plan_status")
+    @classmethod
+    def _status_ids(cls, status: dict[str, PlanStatus]) -> dict[str, PlanStatus]:
+        for key in status:
+            if not re.match(PLAN_ID, key):
+                raise ValueError(f"计划编号 {key} 格式不对，应形如 p2025-preventive")
+        return status
 
     @field_validator("plans")
     @classmethod

@@ -4,6 +4,10 @@ A notebook calls ``Review.load(...)`` with its parameters and displays the block
 outline order. Every block is HTML built from data (figures are never typed by hand)
 plus escaped or sanitised analyst text; each block also carries its headings so the
 published page can build a table of contents.
+
+Part 3 adds the data-driven findings (:mod:`findings`) after the analyst's shortcomings;
+part 4 opens with how last year's plans went (:mod:`plans`); :meth:`Review.trends` shows
+the key indicators over every year of data (:mod:`trends`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,21 @@ from dataclasses import dataclass, field
 from . import charts, safe_html
 from .catalog import Catalog, Indicator, load_catalog
 from .data import load_values
+from .errors import InputError
 from .facts import Facts, Figure
-from .params import ReviewParams, load_params
+from .findings import Finding, check_finding_reviews, evaluate, shown
+from .params import ReviewParams, load_params, params_path
+from .plans import (
+    PlanRow,
+    check_plan_status,
+    load_previous,
+    plan_rows,
+    status_summary,
+    status_table,
+)
 from .region import Region, Unit, load_region
 from .text import change_cell, count_sentence, fmt_count, fmt_percent, rate_change_phrase
+from .trends import counts_chart, data_years, rates_chart, series_alt, trend_rows
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 ILLUSTRATIVE_MARK = "*"
@@ -61,6 +76,7 @@ class Review:
     catalog: Catalog
     facts: Facts
     params: ReviewParams
+    previous_params: ReviewParams | None = None
 
     @classmethod
     def load(
@@ -71,13 +87,24 @@ class Review:
         data_dir: str = "../data",
         params_dir: str = "../params",
     ) -> Review:
-        """Read and validate the region, catalogue, values and params."""
+        """Read and validate the region, catalogue, values and params.
+
+        Last year's params (``params/<year-1>/<slug>.yaml``) are read too when present,
+        for the plan table of part 4. A ``plan_status`` that does not match last year's
+        plans, or a ``findings`` key no rule can raise, stops with every problem named.
+        """
         reg = load_region(data_dir, region)
         the_unit = reg.unit(unit)
         catalog = load_catalog(data_dir)
         facts = Facts(load_values(data_dir, reg, catalog), catalog)
         params = load_params(params_dir, year, the_unit.slug, the_unit.name)
-        return cls(year, the_unit, reg, catalog, facts, params)
+        previous = load_previous(params_dir, year, the_unit.slug, the_unit.name)
+        source = params_path(params_dir, year, the_unit.slug).as_posix()
+        problems = check_plan_status(previous, params, source=source)
+        problems += check_finding_reviews(params, catalog, source=source)
+        if problems:
+            raise InputError("\n".join(problems))
+        return cls(year, the_unit, reg, catalog, facts, params, previous)
 
     # ── lookups ────────────────────────────────────────────────────────
     @property
@@ -185,13 +212,19 @@ class Review:
             title = f"{self.year + 1}年推进法治政府建设的主要安排"
         head, entry = _heading(2, f"part-{number}", f"{CHINESE_NUMERALS[number - 1]}、{title}")
         body: list[str] = []
+        entries = [entry]
         if number in (1, 2):
             body = self._section_blocks(number)
         elif number == 3:
-            body = self._shortcomings()
+            found = self._findings()
+            body = self._shortcomings() + found
+            if found:
+                entries.append((3, "findings", "（数据提示）"))
         else:
             body = self._plans()
-        return Block("\n".join([head, *body]), [entry])
+            if self.last_year_plans():
+                entries.append((3, "plan-status", "上年计划落实情况"))
+        return Block("\n".join([head, *body]), entries)
 
     def _shortcomings(self) -> list[str]:
         out = []
@@ -204,8 +237,63 @@ class Review:
             )
         return out
 
+    # ── part 3: findings from data ───────────────────────────────────
+    def data_findings(self) -> list[Finding]:
+        """Every finding the catalogue's rules raise for this unit and year (dismissed too)."""
+        return evaluate(self.facts, self.catalog, self.unit.name, self.unit.level, self.year)
+
+    def _findings(self) -> list[str]:
+        """The findings not dismissed, apart from the analyst's text, each marked as from data."""
+        listed = shown(self.data_findings(), self.params.findings)
+        if not listed:
+            return []
+        out = [
+            '<section class="ar-findings" aria-labelledby="findings">'
+            '<h3 id="findings">（数据提示）</h3>'
+            '<p class="ar-findings-intro">以下各条由指标数据按预设阈值自动生成，供对照分析；'
+            "经分析人员核实的标注“已确认”，已排除的不再列出。</p>"
+        ]
+        for finding, review in listed:
+            status = review.status if review else "unreviewed"
+            badge = "已确认" if status == "confirmed" else "待确认"
+            mark = (
+                f'<sup class="ar-mark" title="示意数据">{ILLUSTRATIVE_MARK}</sup>'
+                if finding.illustrative
+                else ""
+            )
+            note = (
+                f'<p class="ar-finding-note">说明：{safe_html.text(review.note)}</p>'
+                if review and review.note
+                else ""
+            )
+            out.append(
+                f'<div class="ar-finding" id="{safe_html.text(finding.id)}" '
+                f'data-status="{status}" data-generated="data">'
+                '<p><span class="ar-finding-source">［数据生成］</span>'
+                f"{safe_html.text(finding.sentence)}{mark}"
+                + (f"，{safe_html.text(finding.note)}" if finding.note else "")
+                + f'。<span class="ar-finding-status">（{badge}）</span></p>{note}</div>'
+            )
+        out.append("</section>")
+        return out
+
+    # ── part 4: last year's plans, then next year's ──────────────────
+    def last_year_plans(self) -> list[PlanRow]:
+        """Last year's plans with this year's status (empty without last year's params)."""
+        return plan_rows(self.previous_params, self.params)
+
     def _plans(self) -> list[str]:
-        return [
+        out = []
+        rows = self.last_year_plans()
+        if rows:
+            head, _ = _heading(3, "plan-status", "上年计划落实情况")
+            out += [
+                head,
+                f"<p>{safe_html.text(status_summary(rows, self.year))}</p>",
+                status_table(rows, self.year),
+                f"<p>{self.year + 1}年，重点抓好以下工作：</p>",
+            ]
+        return out + [
             f'<div class="ar-plan" id="plan-{safe_html.text(item.id)}">'
             f"<p><strong>（{CHINESE_NUMERALS[k]}）"
             f"{safe_html.text(item.title)}。</strong></p>{safe_html.markdown(item.detail)}</div>"
@@ -237,6 +325,46 @@ class Review:
         )
         return Block(head + table, [entry])
 
+    # ── trends over all years ─────────────────────────────────────────
+    def trends(self) -> Block:
+        """The key indicators over every year of data, with charts; empty for one year."""
+        inds = self._indicators(key_only=True)
+        years = data_years(self.facts, self.unit.name, inds, self.year)
+        if len(years) < 2:
+            return Block("")
+        rows = trend_rows(self.facts, self.unit.name, inds, years)
+        head, entry = _heading(3, "trends", "主要指标历年变化")
+        span = f"{years[0]}—{years[-1]}年"
+        intro = (
+            f"<p>{safe_html.text(self.unit.name)}{span}主要指标如下表；“变化”栏为{years[-1]}年"
+            "与上年相比：数量指标为同比增减幅度，比率指标为增减的百分点。</p>"
+        )
+        year_heads = "".join(f'<th scope="col">{y}年</th>' for y in years)
+        body = "".join(
+            f'<tr><th scope="row">{safe_html.text(r.indicator.name)}</th>'
+            f"<td>{safe_html.text(r.indicator.measure)}</td>"
+            + "".join(f'<td class="num">{r.shown(f)}{self._mark(f)}</td>' for f in r.figures)
+            + f'<td class="num">{safe_html.text(r.change)}</td></tr>'
+            for r in rows
+        )
+        table = (
+            f'<table class="ar-table ar-wide ar-trends"><caption>主要指标历年变化（{span}）'
+            f'</caption><thead><tr><th scope="col">指标</th><th scope="col">单位</th>{year_heads}'
+            f'<th scope="col">变化</th></tr></thead><tbody>{body}</tbody></table>'
+        )
+        parts = [head, intro, table]
+        counts = [r for r in rows if r.indicator.kind == "count"]
+        rates = [r for r in rows if r.indicator.kind == "rate"]
+        for chosen, draw, title, anchor in (
+            (counts, counts_chart, f"主要数量指标历年变化（{span}）", "chart-trend-counts"),
+            (rates, rates_chart, f"主要比率指标历年变化（{span}）", "chart-trend-rates"),
+        ):
+            if chosen:
+                fig = draw(title, chosen, years)
+                alt = f"{title}：{series_alt(chosen, years)}"
+                parts.append(charts.figure_html(fig, alt=alt, caption=title, figure_id=anchor))
+        return Block("\n".join(parts), [entry])
+
     # ── charts ─────────────────────────────────────────────────────────
     def _chart(self, fig, alt: str, caption: str, anchor: str) -> Block:
         return Block(charts.figure_html(fig, alt=alt, caption=caption, figure_id=anchor))
@@ -251,7 +379,8 @@ class Review:
         }
         measure = inds[0].measure
         described = "；".join(
-            f"{lab}{y}{measure}" for lab, y in zip(labels, series[f"{self.year}年"], strict=True)
+            f"{lab}{'—' if y is None else f'{y:g}'}{'' if y is None else measure}"
+            for lab, y in zip(labels, series[f"{self.year}年"], strict=True)
         )
         fig = charts.grouped_bars(title, labels, series, measure)
         return self._chart(fig, f"{title}：{self.year}年{described}", title, anchor)

@@ -1,0 +1,172 @@
+"""Key indicators of one unit over every year the data has: table rows and charts.
+
+:func:`data_years` finds the years with figures, :func:`trend_rows` lays each indicator out
+over them with the latest change phrased as in the report text (同比增长/下降 for counts,
+个百分点 for rates, 上年为0 or 上年无数据 in words), and :func:`counts_chart` /
+:func:`rates_chart` draw small multiples of the counts (each panel on its own scale) and,
+as a separate chart, of the rates (all on 0–100%). No HTML here except through :mod:`charts`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure as MplFigure
+
+from . import charts
+from .catalog import Indicator
+from .facts import Facts, Figure
+from .text import count_change_phrase, fmt_count, fmt_percent, rate_change_phrase
+
+__all__ = [
+    "NO_LAST_YEAR",
+    "TrendRow",
+    "change_phrase",
+    "counts_chart",
+    "data_years",
+    "rates_chart",
+    "series_alt",
+    "trend_rows",
+]
+
+NO_LAST_YEAR = "上年无数据"
+NO_THIS_YEAR = "本年无数据"
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One indicator over the years, with the change of the latest year in words."""
+
+    indicator: Indicator
+    figures: tuple[Figure, ...]
+    change: str
+
+    @property
+    def is_rate(self) -> bool:
+        return self.indicator.measure == "%"
+
+    def shown(self, figure: Figure) -> str:
+        """A value as the tables show it (grouped counts, two-decimal percentages)."""
+        if self.is_rate:
+            return fmt_percent(figure.value)
+        return fmt_count(figure.value, grouping=True)
+
+
+def change_phrase(indicator: Indicator, now: Figure, last: Figure | None) -> str:
+    """The change from last year in words, following the report's conventions.
+
+    Counts: ``同比增长67.81%`` / ``同比下降20.00%`` / ``上年为0``; rates and stated
+    percentages: ``上升4.90个百分点``; ``与上年持平``; ``上年无数据`` or ``本年无数据``
+    when a figure is missing. A ratio has no change phrase (``—``).
+    """
+    if now.value is None:
+        return NO_THIS_YEAR
+    if last is None or last.value is None:
+        return NO_LAST_YEAR
+    if indicator.kind == "ratio":
+        return "—"
+    if indicator.measure == "%":
+        return rate_change_phrase(now.value, last.value)
+    return count_change_phrase(now.value, last.value)
+
+
+def data_years(facts: Facts, unit: str, indicators: Sequence[Indicator], until: int) -> list[int]:
+    """Years up to ``until`` in which the unit has a figure of at least one indicator."""
+    return [
+        y
+        for y in facts.years
+        if y <= until and any(facts.value(i.id, unit, y) is not None for i in indicators)
+    ]
+
+
+def trend_rows(
+    facts: Facts, unit: str, indicators: Sequence[Indicator], years: Sequence[int]
+) -> list[TrendRow]:
+    """One row per indicator with a figure in any of ``years``; the change is of the last year.
+
+    The change compares the last year with the year before it, and only if that is one
+    of ``years`` (otherwise 上年无数据).
+    """
+    rows = []
+    for ind in indicators:
+        figures = tuple(facts.figure(ind.id, unit, y) for y in years)
+        if all(f.value is None for f in figures):
+            continue
+        now = figures[-1]
+        last = figures[-2] if len(years) > 1 and years[-2] == years[-1] - 1 else None
+        rows.append(TrendRow(ind, figures, change_phrase(ind, now, last)))
+    return rows
+
+
+def series_alt(rows: Sequence[TrendRow], years: Sequence[int]) -> str:
+    """Alt text: every indicator with its value in each year (missing ones left out)."""
+    parts = []
+    for row in rows:
+        measure = "" if row.is_rate else row.indicator.measure
+        values = "，".join(
+            f"{y}年{fmt_percent(f.value) if row.is_rate else fmt_count(f.value)}{measure}"
+            for y, f in zip(years, row.figures, strict=True)
+            if f.value is not None
+        )
+        parts.append(f"{row.indicator.name}{values}")
+    return "；".join(parts)
+
+
+def _points(row: TrendRow, years: Sequence[int]) -> tuple[list[int], list[float]]:
+    """The years with a figure and the figures as floats (for drawing only)."""
+    pairs = [
+        (y, float(f.value)) for y, f in zip(years, row.figures, strict=True) if f.value is not None
+    ]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _small_multiples(
+    title: str,
+    rows: Sequence[TrendRow],
+    years: Sequence[int],
+    label: Callable[[float], str],
+    top: Callable[[list[float]], float],
+) -> MplFigure:
+    """One panel per row with a line over the years and the value written at each point.
+
+    The panels carry no y axis (the values are written out); a fixed layout (not
+    matplotlib's constrained one) keeps a dozen panels quick to draw.
+    """
+    charts.apply_style()
+    ncols = min(4, max(len(rows), 1))
+    nrows = max(1, math.ceil(len(rows) / ncols))
+    height = 1.7 * nrows + 0.7
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.2, height), squeeze=False)
+    fig.suptitle(title, y=1 - 0.12 / height)
+    fig.subplots_adjust(
+        left=0.03, right=0.97, bottom=0.35 / height, top=1 - 0.75 / height, hspace=0.9, wspace=0.25
+    )
+    for ax, row in zip(axes.flat, rows, strict=False):
+        xs, ys = _points(row, years)
+        ax.plot(xs, ys, marker="o", color=charts.PALETTE[0], linewidth=1.5)
+        for x, y in zip(xs, ys, strict=True):
+            ax.annotate(
+                label(y), (x, y), textcoords="offset points", xytext=(0, 4), fontsize=7, ha="center"
+            )
+        ax.set_title(f"{row.indicator.name}（{row.indicator.measure}）", fontsize=8)
+        ax.set_xticks(list(years), [str(y) for y in years], fontsize=7)
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        ax.set_ylim(0, top(ys))
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+    for ax in list(axes.flat)[len(rows) :]:
+        ax.set_visible(False)
+    return fig
+
+
+def counts_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> MplFigure:
+    """Small multiples of counts, each panel on its own scale (they differ a thousandfold)."""
+    return _small_multiples(title, rows, years, "{:g}".format, lambda ys: max([*ys, 1]) * 1.35)
+
+
+def rates_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> MplFigure:
+    """Small multiples of rates, every panel on the same 0–100% scale."""
+    return _small_multiples(title, rows, years, "{:.2f}%".format, lambda ys: 118.0)

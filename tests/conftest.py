@@ -70,15 +70,39 @@ def chromium_path() -> str | None:
     return found if Path(found).is_file() else None
 
 
+LATIN_FONTS = "/usr/share/fonts/truetype/dejavu"
+
+
+def fontconfig_without_chinese(folder: Path) -> Path:
+    """A fontconfig file that shows Chromium Latin fonts only, whatever the machine has.
+
+    Pages must then draw Chinese with the font they embed, as on a reader's PC without
+    any Chinese font.
+    """
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<dir>{LATIN_FONTS}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    return conf
+
+
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session, driven by playwright."""
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """One headless Chromium for the session, driven by playwright, seeing no Chinese font."""
     executable = chromium_path()
     if executable is None:
         pytest.fail(MISSING_CHROMIUM, pytrace=False)
     from playwright.sync_api import sync_playwright
 
+    conf = fontconfig_without_chinese(tmp_path_factory.mktemp("fontconfig"))
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "FONTCONFIG_FILE": str(conf)},
+        )
         yield browser
         browser.close()

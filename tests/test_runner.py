@@ -71,11 +71,24 @@ def executed(outcomes: dict) -> set[str]:
 
 
 def kernels() -> set[int]:
+    """Kernel processes: started ones (ipykernel) and forked ones (the warm zygote's)."""
     found = set()
-    for proc in psutil.process_iter(["cmdline"]):
-        if any("ipykernel" in part for part in proc.info["cmdline"] or []):
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        if proc.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        if any("ipykernel" in p or "annual_review.warm" in p for p in proc.info["cmdline"] or []):
             found.add(proc.pid)
     return found
+
+
+def kernels_gone(before: set[int], seconds: float = 15) -> bool:
+    """Whether every kernel started since ``before`` has ended (allowing time to exit)."""
+    deadline = time.monotonic() + seconds
+    while kernels() - before:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def site_files(project: Path) -> dict[str, bytes]:
@@ -98,7 +111,7 @@ def test_bad_parameters_are_refused_before_any_kernel(project, cli, params, expe
     with pytest.raises(InputError) as caught:
         build(Project(project), BuildOptions(year=2024, parameters=cli))
     assert expected in str(caught.value)
-    assert not (project / "outputs").exists() and kernels() <= before
+    assert not (project / "outputs").exists() and not kernels() - before
 
 
 def test_a_missing_required_parameter_is_refused(project) -> None:
@@ -119,7 +132,7 @@ def test_faults_fail_alone_leave_no_kernel_and_rebuild_only_what_failed(project)
     assert {s for s, o in outcomes.items() if not o.ok} == set(faults)
     assert outcomes["haichang"].ok
     assert "故障测试" in outcomes["dingqiao"].error
-    assert kernels() <= before, "a kernel outlived the build"
+    assert kernels_gone(before), f"a kernel outlived the build: {kernels() - before}"
     year = project / "outputs" / "2024"
     failed = year / "failed" / "dingqiao.ipynb"
     assert "故障测试" in failed.read_text(encoding="utf-8")

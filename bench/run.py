@@ -12,7 +12,7 @@ Ways, each on a fresh copy of the inputs:
   (e) `annual-review build` after changing one township's figure
 Every way writes HTML only (the build runs with --no-word) so that they do the same work.
 Timings go to stdout as a table with ratios against (a) and (b); a JSON copy is written to
-bench/results.json.
+outputs/bench-results.json.
 """
 
 from __future__ import annotations
@@ -288,6 +288,39 @@ def table(rows: list[Measure]) -> str:
     return "\n".join(out)
 
 
+def task_sizes(project: Path) -> dict[str, float]:
+    """Bytes a Dask task sends (the pickled RunSpec) and gets back (the executed notebook)."""
+    import pickle
+
+    from annual_review.checks import check_inputs
+    from annual_review.layout import Project
+    from annual_review.runner import library_fingerprint, plan_runs
+
+    proj = Project(project)
+    sent, back = {"city": [], "township": []}, {"city": [], "township": []}
+    for slug in proj.regions():
+        checked = check_inputs(proj, 2024, slug)
+        for spec in plan_runs(
+            proj,
+            checked.region,
+            checked.region.units,
+            2024,
+            library_fingerprint(),
+            checked.run_parameters,
+        ):
+            level = "city" if spec.slug == slug else "township"
+            sent[level].append(len(pickle.dumps(spec)))
+            executed = proj.year_dir(2024, slug) / "notebooks" / f"{spec.slug}.ipynb"
+            if executed.is_file():
+                back[level].append(executed.stat().st_size)
+    mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
+    return {
+        f"{d} {lvl} KiB": mean(v[lvl]) / 1024
+        for d, v in (("sent", sent), ("back", back))
+        for lvl in ("city", "township")
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -301,6 +334,11 @@ def main() -> None:
     from annual_review.synthetic import generate_province
 
     rows = bench("Haining 2024", ROOT, baselines=True)
+    sizes_project = Path(tempfile.mkdtemp(prefix="bench-sizes-")) / "project"
+    copy_inputs(ROOT, sizes_project)
+    way_build(sizes_project)
+    sizes = task_sizes(sizes_project)
+    print("Dask task sizes (mean):", ", ".join(f"{k} {v:.1f}" for k, v in sizes.items()))
     print(table(rows), flush=True)
     if args.only != "haining" and args.province != "none":
         counties = {"quick": 9, "full": 90}[args.province]
@@ -309,7 +347,8 @@ def main() -> None:
         rows += bench(f"province ({args.province})", province, baselines=False)
         shutil.rmtree(province.parent, ignore_errors=True)
     print(table(rows))
-    (ROOT / "bench" / "results.json").write_text(
+    (ROOT / "outputs").mkdir(exist_ok=True)
+    (ROOT / "outputs" / "bench-results.json").write_text(
         json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from .assets import TEMPLATES, template_fingerprint
 from .cache import Cache, fingerprint
 from .region import Unit
-from .render import NavLink
 from .site import SiteWriter
 
 __all__ = [
@@ -37,6 +37,15 @@ NOTICES = {
     "stale": "本页内容未随本次构建更新：本单位本次生成失败，以下为上一次成功生成的报告。",
     "missing": "本单位报告暂缺：生成失败，尚无可发布的版本。请联系报告编制人员。",
 }
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the site navigation."""
+
+    slug: str
+    filename: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -165,8 +174,6 @@ def publish_sites(
     Pages that must be rendered are rendered in ``jobs`` worker processes when there
     are many; each finished page goes straight to its site's staging folder.
     """
-    from .render import TEMPLATES, template_fingerprint
-
     cache = Cache(cache_dir)
     template = template_fingerprint()
     template_text = (TEMPLATES / "review" / "index.html.j2").read_text(encoding="utf-8")

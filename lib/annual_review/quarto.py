@@ -31,9 +31,10 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from .assets import TEMPLATES
 from .errors import InputError
 from .region import Region, Unit
-from .render import TEMPLATES, StripProvenance
+from .render import StripProvenance
 
 OUTPUT_DIR = "_book"
 RENDER_TIMEOUT = 600

@@ -9,28 +9,16 @@ from __future__ import annotations
 import copy
 import html
 import re
-from dataclasses import dataclass
-from importlib.resources import files
-from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 from . import __version__
-from .cache import fingerprint
+from .assets import TEMPLATES
+from .publish import NavLink
 
-TEMPLATES = Path(str(files("annual_review") / "templates"))
 REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
-
-
-@dataclass(frozen=True)
-class NavLink:
-    """One entry of the site navigation."""
-
-    slug: str
-    filename: str
-    text: str
 
 
 class StripProvenance(Preprocessor):
@@ -113,8 +101,3 @@ def placeholder(title: str):
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_title})]
     nb.cells = [cell]
     return nb
-
-
-def template_fingerprint() -> str:
-    files_ = sorted(p for p in (TEMPLATES / "review").rglob("*") if p.is_file())
-    return fingerprint(__version__, *(p.read_bytes() for p in files_))

@@ -19,11 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .checks import SITE_PAGES, Checked, checked_inputs
-from .executors import run_dask, run_local
+from .cache import Cache, fingerprint
+from .checks import SITE_PAGES, Checked, checked_inputs, checked_is_cached, input_characters
+from .executors import LocalPool, run_dask
 from .layout import Project
 from .lock import year_lock
-from .publish import NavLink, PageResult, PageSource, SiteJob, page_filename, publish_sites
+from .publish import (
+    NavLink,
+    PageResult,
+    PageSource,
+    SiteJob,
+    font_for,
+    page_filename,
+    publish_sites,
+)
 from .region import Region, Unit
 from .runner import RunOutcome, RunSpec, library_fingerprint, plan_runs, write_atomic
 
@@ -145,6 +154,27 @@ def _write_if_changed(path: Path, content: bytes) -> None:
         write_atomic(path, content)
 
 
+class _LazyPool:
+    """The build's worker pool, started only when something must run or be rendered."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self._pool: LocalPool | None = None
+
+    def get(self) -> LocalPool:
+        if self._pool is None:
+            engine = self.options.engine if self.options.executor == "local" else "none"
+            self._pool = LocalPool(self.options.jobs, engine)
+        return self._pool
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self.get().submit(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+
 def build(
     project: Project,
     options: BuildOptions,
@@ -158,10 +188,34 @@ def build(
     """
     library = library_fingerprint()
     slugs = project.regions() if options.region == "all" else [options.region]
-    checked = {
-        r: checked_inputs(project, options.year, r, options.parameters, library, options.units)
-        for r in slugs
-    }
+    pool = _LazyPool(options)
+    try:
+        changed = options.force or not all(
+            checked_is_cached(project, options.year, r, options.parameters, library, options.units)
+            for r in slugs
+        )
+        if changed:
+            pool.get()  # workers warm their kernels up while the inputs are checked
+        checked = {
+            r: checked_inputs(project, options.year, r, options.parameters, library, options.units)
+            for r in slugs
+        }
+        with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
+            return _build_locked(project, options, checked, library, pool, on_planned, on_done)
+    finally:
+        pool.close()
+
+
+def _build_locked(
+    project: Project,
+    options: BuildOptions,
+    checked: dict[str, Checked],
+    library: str,
+    pool: _LazyPool,
+    on_planned,
+    on_done,
+) -> BuildReport:
+    slugs = list(checked)
     specs: list[RunSpec] = []
     for found in checked.values():
         region = found.region
@@ -169,61 +223,61 @@ def build(
         specs.extend(plan_runs(project, region, units, options.year, library, found.run_parameters))
     year_dirs = {r: project.year_dir(options.year, r) for r in slugs}
     shared_cache = project.outputs_dir / ".cache"
-    with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
-        recorder = _Recorder(year_dirs, shared_cache, specs, on_done)
-        to_run = []
-        for spec in specs:
-            cached = _cache_path(shared_cache, spec)
-            if cached.is_file() and not options.force:
-                recorder(
-                    RunOutcome(
-                        spec.slug, True, cached.read_bytes(), 0.0, cached=True, region=spec.region
-                    )
+    recorder = _Recorder(year_dirs, shared_cache, specs, on_done)
+    to_run = []
+    for spec in specs:
+        cached = _cache_path(shared_cache, spec)
+        if cached.is_file() and not options.force:
+            recorder(
+                RunOutcome(
+                    spec.slug, True, cached.read_bytes(), 0.0, cached=True, region=spec.region
                 )
-            else:
-                to_run.append(spec)
-        if on_planned:
-            on_planned(len(specs), len(specs) - len(to_run))
-        if options.executor == "dask":
-            run_dask(
-                to_run,
-                scheduler=options.scheduler,
-                timeout=options.timeout,
-                on_done=recorder,
-                engine=options.engine,
             )
         else:
-            run_local(
-                to_run,
-                jobs=options.jobs,
-                timeout=options.timeout,
-                shared_cache=str(shared_cache),
-                on_done=recorder,
-                engine=options.engine,
+            to_run.append(spec)
+    if on_planned:
+        on_planned(len(specs), len(specs) - len(to_run))
+    characters = input_characters(project, options.year, slugs)
+    font = _start_font(shared_cache, characters, pool) if to_run else None
+    if to_run and options.executor == "dask":
+        run_dask(
+            to_run,
+            scheduler=options.scheduler,
+            timeout=options.timeout,
+            on_done=recorder,
+            engine=options.engine,
+        )
+    elif to_run:
+        pool.get().run(
+            to_run, timeout=options.timeout, shared_cache=str(shared_cache), on_done=recorder
+        )
+    del to_run
+    if font is not None:
+        font.result()
+    sites = [
+        SiteJob(
+            _page_sources(found, options.year, year_dirs[slug], recorder.of_region(slug)),
+            site_title=f"{found.region.name}{options.year}年法治政府建设年度报告",
+            nav=site_navigation(found.region),
+            year_dir=year_dirs[slug],
+        )
+        for slug, found in checked.items()
+    ]
+    published = publish_sites(sites, cache_dir=shared_cache, pool=pool, characters=characters)
+    pages = [page for site_pages in published for page in site_pages]
+    word_files: list[Path] = []
+    for (slug, found), region_pages in zip(checked.items(), published, strict=True):
+        if options.word:
+            word_files += _write_word(
+                found.region, options.year, year_dirs[slug], shared_cache, pool
             )
-        del to_run
-        sites = [
-            SiteJob(
-                _page_sources(found, options.year, year_dirs[slug], recorder.of_region(slug)),
-                site_title=f"{found.region.name}{options.year}年法治政府建设年度报告",
-                nav=site_navigation(found.region),
-                year_dir=year_dirs[slug],
-            )
-            for slug, found in checked.items()
-        ]
-        published = publish_sites(sites, cache_dir=shared_cache, jobs=options.jobs)
-        pages = [page for site_pages in published for page in site_pages]
-        word_files: list[Path] = []
-        for (slug, found), region_pages in zip(checked.items(), published, strict=True):
-            if options.word:
-                word_files += _write_word(found.region, options.year, year_dirs[slug], shared_cache)
-            _write_manifest(
-                year_dirs[slug],
-                [s for s in specs if s.region == slug],
-                recorder.of_region(slug),
-                region_pages,
-                library,
-            )
+        _write_manifest(
+            year_dirs[slug],
+            [s for s in specs if s.region == slug],
+            recorder.of_region(slug),
+            region_pages,
+            library,
+        )
     single = len(slugs) == 1
     outcomes = {
         (slug if single else f"{region}/{slug}"): o
@@ -231,6 +285,18 @@ def build(
     }
     site = year_dirs[slugs[0]] / "site" if single else project.year_dir(options.year)
     return BuildReport(outcomes, pages, site, word_files)
+
+
+def _make_font(cache_dir: str, characters: str) -> str:
+    """Subset the embedded font (run in a worker while the notebooks run)."""
+    return font_for(Cache(Path(cache_dir)), characters)[0]
+
+
+def _start_font(shared_cache: Path, characters: str, pool: _LazyPool):
+    key = fingerprint(characters)[:24]
+    if (shared_cache / "fonts" / f"{key}.css").is_file():
+        return None
+    return pool.submit(_make_font, str(shared_cache), characters)
 
 
 def _page_sources(
@@ -286,20 +352,33 @@ def _page_sources(
     return sources
 
 
-def _write_word(region: Region, year: int, year_dir: Path, shared_cache: Path) -> list[Path]:
+def _docx(page: str, out: str) -> str:
+    from .word import page_to_docx
+
+    page_to_docx(Path(page).read_text(encoding="utf-8"), Path(out))
+    return out
+
+
+def _write_word(
+    region: Region, year: int, year_dir: Path, shared_cache: Path, pool: _LazyPool | None = None
+) -> list[Path]:
     """One official-format .docx per unit, made from its page (cached by the page's hash)."""
     site = year_dir / "site"
-    written = []
+    jobs = []
     for unit in region.units:
         page = site / page_filename(unit)
-        if not page.is_file():
-            continue
-        html = page.read_bytes()
-        cached = shared_cache / "word" / f"{hashlib.sha256(html).hexdigest()[:32]}.docx"
-        if not cached.is_file():
-            from .word import page_to_docx
-
-            page_to_docx(html.decode("utf-8"), cached)
+        if page.is_file():
+            digest = hashlib.sha256(page.read_bytes()).hexdigest()[:32]
+            jobs.append((unit, page, shared_cache / "word" / f"{digest}.docx"))
+    todo = [(page, cached) for _, page, cached in jobs if not cached.is_file()]
+    if pool is not None and len(todo) > 1:
+        for future in [pool.submit(_docx, str(page), str(cached)) for page, cached in todo]:
+            future.result()
+    else:
+        for page, cached in todo:
+            _docx(str(page), str(cached))
+    written = []
+    for unit, _, cached in jobs:
         target = year_dir / f"{report_title(unit, year)}.docx"
         _write_if_changed(target, cached.read_bytes())
         written.append(target)

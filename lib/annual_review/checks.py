@@ -177,11 +177,56 @@ def checked_inputs(
 ) -> Checked:
     """``check_inputs``, or its cached result when no input changed since it passed."""
     cache = Cache(project.outputs_dir / ".cache")
-    key = inputs_fingerprint(project, year, region_slug, cli_parameters, library)
-    name = f"checked/{fingerprint(key, *(units or []))}"
-    cached = cache.get(name + ".json")
+    name = _checked_name(project, year, region_slug, cli_parameters, library, units)
+    cached = cache.get(name)
     if cached is not None:
         return Checked.from_json(load_region(project.data_dir, region_slug), cached)
     checked = check_inputs(project, year, region_slug, cli_parameters, units)
-    cache.put(name + ".json", checked.to_json())
+    cache.put(name, checked.to_json())
     return checked
+
+
+def _checked_name(
+    project: Project,
+    year: int,
+    region_slug: str,
+    cli_parameters: dict[str, Any],
+    library: str,
+    units: list[str] | None,
+) -> str:
+    key = inputs_fingerprint(project, year, region_slug, cli_parameters, library)
+    return f"checked/{fingerprint(key, *(units or []))}.json"
+
+
+def checked_is_cached(
+    project: Project,
+    year: int,
+    region_slug: str,
+    cli_parameters: dict[str, Any],
+    library: str,
+    units: list[str] | None = None,
+) -> bool:
+    """Whether the inputs are unchanged since they last passed ``check_inputs``."""
+    name = _checked_name(project, year, region_slug, cli_parameters, library, units)
+    path = Cache(project.outputs_dir / ".cache").path(name)
+    return path is not None and path.is_file()
+
+
+def input_characters(project: Project, year: int, region_slugs: list[str]) -> str:
+    """Every non-ASCII character a page could show: a superset for the embedded font.
+
+    Pages are made from the inputs (data, params, region, catalogue, notebooks), the
+    library's own phrasing and the template, so their characters are enough.
+    """
+    from .assets import TEMPLATES
+
+    library = Path(__file__).parent
+    paths = {p for slug in region_slugs for p in input_files(project, year, slug)}
+    paths |= set(library.glob("*.py")) | set((TEMPLATES / "review").glob("*"))
+    found: set[str] = set()
+    for path in sorted(paths):
+        if path.is_file():
+            found.update(
+                ch for ch in path.read_text(encoding="utf-8", errors="ignore") if ord(ch) > 0x7E
+            )
+    return "".join(sorted(found))

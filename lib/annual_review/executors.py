@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
 from .runner import RunOutcome, RunSpec, execute_run, warm_up
@@ -18,29 +19,54 @@ from .runner import RunOutcome, RunSpec, execute_run, warm_up
 OnDone = Callable[[RunOutcome], None]
 
 
-def run_local(
-    specs: Iterable[RunSpec],
-    *,
-    jobs: int,
-    timeout: float,
-    shared_cache: str,
-    on_done: OnDone,
-    engine: str = "warm",
-) -> None:
-    """Execute runs in a pool of ``jobs`` worker processes, each with its warm zygote."""
-    specs = list(specs)
-    if not specs:
-        return
-    workers = min(jobs or os.cpu_count() or 1, len(specs))
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=get_context("spawn"),
-        initializer=warm_up,
-        initargs=(engine,),
-    ) as pool:
+class LocalPool:
+    """One pool of worker processes for a whole build: runs, page rendering, Word files.
+
+    Workers start at once and each warms its kernel zygote (imports pandas, matplotlib,
+    the library) while the build is still checking its inputs. A pool broken by a worker
+    that died is replaced on the next submit.
+    """
+
+    def __init__(self, jobs: int = 0, engine: str = "warm") -> None:
+        self.workers = jobs or os.cpu_count() or 1
+        self.engine = engine
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=get_context("spawn"),
+            initializer=warm_up,
+            initargs=(self.engine,),
+        )
+        for _ in range(self.workers):
+            pool.submit(os.getpid)  # start every worker now, not at the first real task
+        return pool
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._start()
+            return self._pool.submit(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(
+        self, specs: Iterable[RunSpec], *, timeout: float, shared_cache: str, on_done: OnDone
+    ) -> None:
+        """Execute runs, handing each outcome to ``on_done`` as it arrives."""
         futures = {
-            pool.submit(
-                execute_run, spec, timeout=timeout, shared_cache=shared_cache, engine=engine
+            self.submit(
+                execute_run, spec, timeout=timeout, shared_cache=shared_cache, engine=self.engine
             ): spec
             for spec in specs
         }

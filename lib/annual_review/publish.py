@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from functools import lru_cache
 from pathlib import Path
 
 from .assets import TEMPLATES, template_fingerprint
@@ -122,21 +121,18 @@ class SiteJob:
     year_dir: Path
 
 
-_WORKER_FONT = ""
+@lru_cache(maxsize=4)
+def _font_file(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
 
 
-def _init_worker(font_css: str) -> None:
-    global _WORKER_FONT
-    _WORKER_FONT = font_css
-
-
-def _render(
-    source: PageSource, raw: bytes, site_title: str, nav: list[NavLink], font_css: str | None = None
-) -> str:
+def _render(source: PageSource, raw: bytes, site_title: str, nav: list[NavLink], font: str) -> str:
+    """One page; ``font`` is the @font-face CSS, or the path of a file holding it."""
     import nbformat
 
     from .render import placeholder, render_page
 
+    font_css = font if font.startswith("@font-face") or not font else _font_file(font)
     nb = nbformat.reads(raw.decode("utf-8"), as_version=4) if raw else placeholder(source.title)
     return render_page(
         nb,
@@ -146,7 +142,7 @@ def _render(
         nav=nav,
         build_id=hashlib.sha256(raw).hexdigest()[:12],
         sources=source.sources,
-        font_css=_WORKER_FONT if font_css is None else font_css,
+        font_css=font_css,
         notice=NOTICES.get(source.status, ""),
     )
 
@@ -158,27 +154,29 @@ def publish(
     nav: list[NavLink],
     year_dir: Path,
     cache_dir: Path | None = None,
-    jobs: int = 0,
+    pool=None,
 ) -> list[PageResult]:
     """Render one site's pages (reusing unchanged ones) and swap the new site in."""
     return publish_sites(
-        [SiteJob(sources, site_title, nav, year_dir)], cache_dir=cache_dir, jobs=jobs
+        [SiteJob(sources, site_title, nav, year_dir)], cache_dir=cache_dir, pool=pool
     )[0]
 
 
 def publish_sites(
-    sites: list[SiteJob], *, cache_dir: Path | None = None, jobs: int = 0
+    sites: list[SiteJob], *, cache_dir: Path | None = None, pool=None, characters: str | None = None
 ) -> list[list[PageResult]]:
     """Render several sites with one shared embedded font; unchanged pages are reused.
 
-    Pages that must be rendered are rendered in ``jobs`` worker processes when there
-    are many; each finished page goes straight to its site's staging folder.
+    ``characters`` are the characters the font must cover (a superset is fine); without
+    them they are collected from the pages. Pages to render go to ``pool`` (an executor
+    with ``submit``) when given; each finished page goes straight to its site's staging
+    folder, so memory does not grow with the number of pages.
     """
     cache = Cache(cache_dir)
     template = template_fingerprint()
     template_text = (TEMPLATES / "review" / "index.html.j2").read_text(encoding="utf-8")
     keys: list[list[str]] = []
-    used: set[str] = set()
+    used: set[str] = set(characters or "")
     for site in sites:
         base = fingerprint(
             template, site.site_title, *(f"{n.slug}:{n.filename}:{n.text}" for n in site.nav)
@@ -189,22 +187,25 @@ def publish_sites(
             key = fingerprint(base, source.slug, source.title, source.status, raw, *source.sources)[
                 :32
             ]
-            chars = cache.get(f"pages/{key}.chars")
-            if chars is None:
-                chars = page_characters(raw, source, site.site_title, site.nav, template_text)
-                cache.put(f"pages/{key}.chars", chars)
-            used.update(chars)
+            if characters is None:
+                chars = cache.get(f"pages/{key}.chars")
+                if chars is None:
+                    chars = page_characters(raw, source, site.site_title, site.nav, template_text)
+                    cache.put(f"pages/{key}.chars", chars)
+                used.update(chars)
             site_keys.append(key)
         keys.append(site_keys)
-    font_key, font_css = _font(cache, "".join(sorted(used)))
+    font_key, font_css = font_for(cache, "".join(sorted(used)))
+    font_path = cache.path(f"fonts/{font_key}.css")
+    font = str(font_path) if font_path is not None else font_css
     return [
-        _write_site(site, site_keys, font_key, font_css, cache, jobs)
+        _write_site(site, site_keys, font_key, font, cache, pool)
         for site, site_keys in zip(sites, keys, strict=True)
     ]
 
 
 def _write_site(
-    site: SiteJob, keys: list[str], font_key: str, font_css: str, cache: Cache, jobs: int
+    site: SiteJob, keys: list[str], font_key: str, font: str, cache: Cache, pool
 ) -> list[PageResult]:
     results: dict[str, PageResult] = {}
     missing = []
@@ -223,32 +224,29 @@ def _write_site(
                 missing.append((source, name))
             else:
                 done(source, text, True)
-        for source, name, text in _render_many(missing, site, font_css, jobs):
+        for source, name, text in _render_many(missing, site, font, pool):
             cache.put(name, text)
             done(source, text, False)
     return [results[s.filename] for s in site.sources]
 
 
-def _render_many(missing, site: SiteJob, font_css: str, jobs: int):
-    """Render pages in this process, or in worker processes when there are many."""
-    workers = min(jobs or os.cpu_count() or 1, len(missing))
-    if workers <= 1 or len(missing) < 6:
+def _render_many(missing, site: SiteJob, font: str, pool):
+    """Render pages here, or on ``pool`` when there are several."""
+    if pool is None or len(missing) < 3:
         for source, name in missing:
-            yield source, name, _render(source, source.read(), site.site_title, site.nav, font_css)
+            yield source, name, _render(source, source.read(), site.site_title, site.nav, font)
         return
-    with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(font_css,)
-    ) as pool:
-        futures = {
-            pool.submit(_render, source, source.read(), site.site_title, site.nav): (source, name)
-            for source, name in missing
-        }
-        for future in as_completed(futures):
-            source, name = futures.pop(future)
-            yield source, name, future.result()
+    futures = {
+        pool.submit(_render, source, source.read(), site.site_title, site.nav, font): (source, name)
+        for source, name in missing
+    }
+    for future in as_completed(futures):
+        source, name = futures.pop(future)
+        yield source, name, future.result()
 
 
-def _font(cache: Cache, used: str) -> tuple[str, str]:
+def font_for(cache: Cache, used: str) -> tuple[str, str]:
+    """The key and @font-face CSS of the subset for ``used`` characters (cached)."""
     font_key = fingerprint(used)[:24]
     font_css = cache.get(f"fonts/{font_key}.css")
     if font_css is None:

@@ -34,8 +34,9 @@ def profile(unit_name: str, engine: str, repeat: int) -> dict[str, float]:
     project = Project(ROOT)
     checked = check_inputs(project, 2024, "haining")
     unit = checked.region.unit(unit_name)
-    spec = plan_runs(project, checked.region, [unit], 2024, library_fingerprint(),
-                     checked.run_parameters)[0]
+    spec = plan_runs(
+        project, checked.region, [unit], 2024, library_fingerprint(), checked.run_parameters
+    )[0]
     execute_run(spec, engine=engine)  # warm-up: zygote, font cache, imports in this process
     samples: list[dict[str, float]] = []
     for _ in range(repeat):
@@ -60,7 +61,6 @@ def profile(unit_name: str, engine: str, repeat: int) -> dict[str, float]:
 
 def _render(notebook: bytes, unit) -> None:
     import nbformat
-
     from annual_review.render import render_page
 
     nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)

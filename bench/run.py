@@ -216,6 +216,16 @@ def way_build(project: Path, *extra: str) -> int:
     return executed
 
 
+def way_dask(project: Path) -> int:
+    """The build on a local Dask cluster: 2 worker processes, one thread each."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        return way_build(project, "--executor", "dask", "--scheduler", cluster.scheduler_address)
+
+
 def change_one_township(project: Path) -> None:
     values = sorted((project / "data" / "values").glob("*.csv"))[0]
     lines = values.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -329,9 +339,26 @@ def main() -> None:
         default="quick",
         help="synthetic province: quick (9 counties), full (90), or none",
     )
-    parser.add_argument("--only", choices=["haining"], help="only the 13-unit year")
+    parser.add_argument(
+        "--only",
+        choices=["haining", "dask"],
+        help="only the 13-unit year, or only its build on a Dask LocalCluster",
+    )
     args = parser.parse_args()
     from annual_review.synthetic import generate_province
+
+    if args.only == "dask":
+        scratch = Path(tempfile.mkdtemp(prefix="bench-dask-"))
+        rows = [
+            measure(
+                "Haining 2024",
+                "(f) annual-review build on a Dask LocalCluster",
+                13,
+                lambda: way_dask(copy_inputs(ROOT, scratch / "f")),
+            )
+        ]
+        print(table(rows))
+        return
 
     rows = bench("Haining 2024", ROOT, baselines=True)
     sizes_project = Path(tempfile.mkdtemp(prefix="bench-sizes-")) / "project"

@@ -251,8 +251,8 @@ def test_killing_a_build_leaves_the_previous_site_intact(project) -> None:
 
 
 def test_cli_exit_codes(project) -> None:
-    bad = subprocess.run(
-        [
+    def check(*extra: str) -> subprocess.CompletedProcess:
+        command = [
             sys.executable,
             "-m",
             "annual_review.cli",
@@ -261,29 +261,13 @@ def test_cli_exit_codes(project) -> None:
             "check",
             "--year",
             "2024",
-            "-p",
-            "yaer=1",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+            *extra,
+        ]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    bad = check("-p", "yaer=1")
     assert bad.returncode == 2 and "yaer" in bad.stderr and "Traceback" not in bad.stderr
-    good = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "annual_review.cli",
-            "--project",
-            str(project),
-            "check",
-            "--year",
-            "2024",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    good = check()
     assert good.returncode == 0, good.stderr
 
 

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -85,14 +84,6 @@ def rows_by_unit(values_csv: bytes) -> tuple[bytes, dict[str, bytes]]:
         if len(fields) > 1:
             grouped.setdefault(fields[1].strip(), []).append(line)
     return header.encode("utf-8"), {u: "".join(ls).encode("utf-8") for u, ls in grouped.items()}
-
-
-def rows_for(values_csv: bytes, unit: Unit) -> bytes:
-    """The lines of a values file that a unit's notebook reads (the city reads them all)."""
-    if unit.level == "city":
-        return values_csv
-    header, grouped = rows_by_unit(values_csv)
-    return header + grouped.get(unit.name, b"")
 
 
 def run_key(spec_inputs: dict[str, bytes], parameters: dict, fingerprint: str) -> str:
@@ -300,12 +291,6 @@ def write_atomic(path: Path, content: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(content)
     os.replace(tmp, path)
-
-
-def clear_dir(path: Path) -> None:
-    """Remove a folder if present."""
-    if path.exists():
-        shutil.rmtree(path)
 
 
 def normalise_notebook(content: bytes, spec: RunSpec, year_dir_name: str) -> bytes:

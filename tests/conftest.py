@@ -20,6 +20,28 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def facts_of(rows: list[tuple[int, str, str, int]], *, illustrative: bool = False):
+    """Facts made from (year, unit, indicator, value) rows with the project's catalogue."""
+    import pandas as pd
+    from annual_review.catalog import load_catalog
+    from annual_review.facts import Facts
+
+    frame = pd.DataFrame(
+        [
+            {
+                "year": y,
+                "unit": u,
+                "indicator": i,
+                "value": str(v),
+                "source": "测试",
+                "illustrative": illustrative,
+            }
+            for y, u, i, v in rows
+        ]
+    )
+    return Facts(frame, load_catalog(ROOT / "data"))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_state(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep matplotlib's and Jupyter's state out of the home folder."""

@@ -6,7 +6,6 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from annual_review.catalog import Indicator, load_catalog
 from annual_review.errors import InputError
@@ -17,20 +16,13 @@ from annual_review.report import Review
 from pydantic import ValidationError
 
 from .conftest import ROOT
+from .conftest import facts_of as shared_facts_of
 
 CATALOG = load_catalog(ROOT / "data")
 
 
 def facts_of(rows: list[tuple[int, str, str, int]]) -> Facts:
-    """Facts from (year, unit, indicator, value) rows, all illustrative."""
-    frame = pd.DataFrame(
-        [
-            {"year": y, "unit": u, "indicator": i, "value": str(v), "source": "测试"}
-            | {"illustrative": True}
-            for y, u, i, v in rows
-        ]
-    )
-    return Facts(frame, CATALOG)
+    return shared_facts_of(rows, illustrative=True)
 
 
 def load(year: int = 2024, unit: str = "海宁市", params_dir: Path | None = None) -> Review:

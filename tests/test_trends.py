@@ -6,7 +6,6 @@ import ast
 import re
 
 import nbformat
-import pandas as pd
 import pytest
 from annual_review.catalog import load_catalog
 from annual_review.facts import Facts
@@ -14,19 +13,13 @@ from annual_review.report import Block, Review
 from annual_review.trends import NO_LAST_YEAR, change_phrase, data_years, trend_rows
 
 from .conftest import ROOT
+from .conftest import facts_of as shared_facts_of
 
 CATALOG = load_catalog(ROOT / "data")
 
 
 def facts_of(rows: list[tuple[int, str, str, int]]) -> Facts:
-    frame = pd.DataFrame(
-        [
-            {"year": y, "unit": u, "indicator": i, "value": str(v), "source": "测试"}
-            | {"illustrative": False}
-            for y, u, i, v in rows
-        ]
-    )
-    return Facts(frame, CATALOG)
+    return shared_facts_of(rows, illustrative=False)
 
 
 def load(year: int = 2024, unit: str = "海宁市") -> Review:

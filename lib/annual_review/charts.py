@@ -76,18 +76,53 @@ def apply_style() -> None:
     )
 
 
-def _new(title: str, height: float = 3.8):
+FONT_PT = 10
+WIDTH_IN = 7.2
+
+
+def text_width(text: str, points: float = FONT_PT) -> float:
+    """Approximate width of a label in inches: a CJK character is 1 em, others about ½.
+
+    >>> round(text_width("海昌街道"), 3), round(text_width("2024年"), 3)
+    (0.556, 0.444)
+    """
+    ems = sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+    return ems * points / 72
+
+
+def _new(
+    title: str,
+    height: float = 3.8,
+    *,
+    left: float = 0.75,
+    right: float = 0.25,
+    bottom: float = 0.55,
+):
+    """A figure with fixed margins in inches (matplotlib's constrained layout costs
+    as much as drawing the chart, so margins are computed from the label lengths)."""
     apply_style()
-    fig, ax = plt.subplots(figsize=(7.2, height), layout="constrained")
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    top = 0.45
+    fig.subplots_adjust(
+        left=left / WIDTH_IN,
+        right=1 - right / WIDTH_IN,
+        bottom=bottom / height,
+        top=1 - top / height,
+    )
     ax.set_title(title)
     return fig, ax
+
+
+def _legend_room(names) -> float:
+    """Right margin for a legend outside the axes: handle, gap and the longest name."""
+    return 0.8 + max((text_width(str(n)) for n in names), default=0.0)
 
 
 def grouped_bars(
     title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str
 ) -> Figure:
     """Vertical bars per label, one colour per series (e.g. last year and this year)."""
-    fig, ax = _new(title)
+    fig, ax = _new(title, right=_legend_room(series))
     width = 0.8 / max(len(series), 1)
     for k, (name, values) in enumerate(series.items()):
         xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
@@ -113,7 +148,13 @@ def ranked_bars(
 ) -> Figure:
     """Horizontal bars sorted from largest to smallest; ``highlight`` one label."""
     order = sorted(range(len(labels)), key=lambda i: values[i])
-    fig, ax = _new(title, height=max(3.0, 0.32 * len(labels) + 1.2))
+    fig, ax = _new(
+        title,
+        height=max(3.0, 0.32 * len(labels) + 1.2),
+        left=0.25 + max((text_width(n) for n in labels), default=0.0),
+        right=0.4,
+        bottom=0.6,
+    )
     names = [labels[i] for i in order]
     vals = [values[i] for i in order]
     colors = [HIGHLIGHT if n == highlight else PALETTE[0] for n in names]
@@ -126,7 +167,13 @@ def ranked_bars(
 
 def rate_bars(title: str, labels: Sequence[str], rates: Sequence[float | None]) -> Figure:
     """Horizontal bars of percentages on a 0–100 axis."""
-    fig, ax = _new(title, height=max(2.6, 0.45 * len(labels) + 1.0))
+    fig, ax = _new(
+        title,
+        height=max(2.6, 0.45 * len(labels) + 1.0),
+        left=0.25 + max((text_width(n) for n in labels), default=0.0),
+        right=0.4,
+        bottom=0.6,
+    )
     vals = [r if r is not None else 0 for r in rates]
     bars = ax.barh(labels, vals, color=PALETTE[2])
     ax.bar_label(
@@ -148,7 +195,7 @@ def part_of_whole(
     unit: str,
 ) -> Figure:
     """Stacked bars: the part (e.g. settled) and the rest of each whole."""
-    fig, ax = _new(title)
+    fig, ax = _new(title, right=_legend_room([part_name, rest_name]))
     rest = [w - p for p, w in zip(parts, wholes, strict=True)]
     ax.bar(labels, parts, color=PALETTE[0], label=part_name)
     bars = ax.bar(labels, rest, bottom=parts, color="#bfbfbf", label=rest_name)

@@ -222,7 +222,7 @@ def write_bundle(spec: RunSpec, workdir: Path) -> None:
 
 
 def warm_up(engine: str = "warm") -> None:
-    """Start this process's warm-kernel zygote ahead of the first run."""
+    """Start this process's warm zygote ahead of the first run."""
     if engine == "warm":
         from .warm import Zygote
 
@@ -239,8 +239,9 @@ def execute_run(
 ) -> RunOutcome:
     """Execute one run in a fresh temporary folder with papermill; never raises.
 
-    ``engine`` is ``warm`` (a kernel forked from a zygote with everything imported) or
-    ``papermill`` (a kernel started from scratch, as plain papermill does).
+    ``engine`` is ``warm`` (the cells run in a process forked from a zygote with
+    everything imported) or ``papermill`` (a kernel started from scratch, as plain
+    papermill does).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError

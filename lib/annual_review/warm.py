@@ -1,44 +1,45 @@
-"""Warm kernels: fork a fresh ipykernel per run from an interpreter that imported everything.
+"""Warm runs: fork one fresh process per notebook from an interpreter that imported everything.
 
 Starting a kernel and importing pandas, matplotlib and the library costs more than the
-report's own cells. A *zygote* process imports all of that once; each run then gets a
-brand-new kernel process forked from it, so start-up is a fork instead of an interpreter
-launch, and every run still has a fresh namespace and a process of its own (a crash or
-``os._exit`` in one run ends that kernel only).
+report's own cells, and talking to a kernel over ZeroMQ costs about as much again. A
+*zygote* process imports all of that once and prepares an IPython shell
+(:class:`~annual_review.cells.NotebookShell`) that has never run a cell. Each run is a
+child forked from it that executes the notebook's cells in-process and streams every
+cell's outputs back over a Unix socket, one JSON line per event. Every run therefore
+starts from the same untouched namespace in a process of its own: nothing one run sets
+reaches another, and a crash or ``os._exit`` in one run ends that child only.
 
-papermill uses it through :class:`WarmKernelManager` (``kernel_manager_class=``) or as
-the registered engine ``annual-review`` (:mod:`annual_review.engine`):
-``papermill --engine annual-review in.ipynb out.ipynb``.
+The requesting side is :func:`run_cells`; papermill uses it through the registered engine
+``annual-review`` (:mod:`annual_review.engine`).
 """
 
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
-import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jupyter_client.manager import AsyncKernelManager
 
 PRELOAD = (
     "numpy",
     "pandas",
     "matplotlib",
     "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
     "yaml",
     "pydantic",
     "pandera.pandas",
     "nbformat",
     "IPython",
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "zmq",
     "annual_review.report",
     "annual_review.charts",
     "annual_review.data",
@@ -46,8 +47,16 @@ PRELOAD = (
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+class RunDied(RuntimeError):
+    """The process running a notebook ended before the notebook did."""
+
+
+class CellTimeout(RuntimeError):
+    """A cell ran longer than the allowed time; its process was killed."""
+
+
 class Zygote:
-    """A child interpreter with everything imported that forks kernels on request."""
+    """A child interpreter with everything imported that forks one process per run."""
 
     _shared: Zygote | None = None
     _lock = threading.Lock()
@@ -64,7 +73,7 @@ class Zygote:
         )
         ready = self.process.stdout.readline()
         if ready.strip() != "ready":
-            raise RuntimeError(f"warm kernel zygote failed to start: {ready!r}")
+            raise RuntimeError(f"the warm zygote failed to start: {ready!r}")
 
     @classmethod
     def shared(cls) -> Zygote:
@@ -79,15 +88,14 @@ class Zygote:
     def pid(self) -> int:
         return self.process.pid
 
-    def fork_kernel(self, connection_file: str, cwd: str, env: dict[str, str], log: str) -> int:
-        """Fork a kernel that serves ``connection_file``; return its pid."""
-        request = {"connection_file": connection_file, "cwd": cwd, "env": env, "log": log}
+    def fork_run(self, request: dict) -> int:
+        """Fork a child that executes ``request``; return its pid."""
         with self._lock:
-            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
             self.process.stdin.flush()
             answer = self.process.stdout.readline()
         if not answer:
-            raise RuntimeError("warm kernel zygote exited")
+            raise RuntimeError("the warm zygote exited")
         return int(json.loads(answer)["pid"])
 
     def close(self) -> None:
@@ -99,63 +107,90 @@ class Zygote:
                 self.process.kill()
 
 
-class ForkedProcess:
-    """The part of ``subprocess.Popen`` that jupyter_client uses, for a forked kernel."""
+@dataclass
+class CellEvent:
+    """A cell started (``outputs`` is None) or finished, as sent by the run's process."""
 
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None and not _alive(self.pid):
-            self.returncode = 0
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired("kernel", timeout)
-            time.sleep(0.02)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
+    index: int
+    count: int = 0
+    outputs: list[dict] | None = None
+    ok: bool = True
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie waits for the zygote to reap it: it is no longer running
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
+def run_cells(
+    cells: Sequence[tuple[int, str]],
+    *,
+    cwd: str,
+    env: dict[str, str] | None = None,
+    log: str = os.devnull,
+    timeout: float | None = None,
+    start_timeout: float = 60,
+    keep_going: Callable[[int], bool] = lambda index: False,
+) -> Iterator[CellEvent]:
+    """Execute ``(index, source)`` cells in a process forked from the zygote.
+
+    Yields an event when a cell starts and when it ends. A failing cell ends the run
+    unless ``keep_going(index)``. Raises :class:`CellTimeout` (after killing the run's
+    process) when a cell takes longer than ``timeout`` seconds, and :class:`RunDied`
+    when the process ends in the middle of the notebook.
+    """
+    environment = {k: str(v) for k, v in (env if env is not None else os.environ).items()}
+    environment.update(SINGLE_THREADED)
+    with tempfile.TemporaryDirectory(prefix="annual-review-run-") as tmp:
+        address = str(Path(tmp) / "events")
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(address)
+        server.listen(1)
+        server.settimeout(start_timeout)
+        request = {
+            "socket": address,
+            "cwd": cwd,
+            "env": environment,
+            "log": log,
+            "cells": [list(c) for c in cells],
+            "keep_going": [i for i, _ in cells if keep_going(i)],
+        }
+        pid = Zygote.shared().fork_run(request)
+        try:
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                raise RunDied(f"the run's process did not start within {start_timeout} s") from None
+            with connection, connection.makefile("r", encoding="utf-8") as events:
+                yield from _read_events(connection, events, timeout)
+        finally:
+            server.close()
+            _kill_group(pid)
 
 
-class WarmKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels are forked from the warm zygote."""
+def _read_events(connection: socket.socket, events, timeout: float | None) -> Iterator[CellEvent]:
+    running: int | None = None
+    while True:
+        connection.settimeout(timeout if running is not None else None)
+        try:
+            line = events.readline()
+        except TimeoutError:
+            raise CellTimeout(f"cell {running} did not finish within {timeout:g} s") from None
+        if not line:
+            raise RunDied("the process running the notebook ended before the notebook did")
+        event = json.loads(line)
+        if event.get("end"):
+            return
+        if "outputs" in event:
+            running = None
+            yield CellEvent(event["index"], event["count"], event["outputs"], event["ok"])
+        else:
+            running = event["index"]
+            yield CellEvent(event["index"])
 
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        provisioner = self.provisioner
-        env = {k: str(v) for k, v in (kw.get("env") or os.environ).items()}
-        env.update(SINGLE_THREADED)
-        cwd = str(kw.get("cwd") or os.getcwd())
-        log = os.environ.get("ANNUAL_REVIEW_KERNEL_LOG", os.devnull)
-        pid = Zygote.shared().fork_kernel(self.connection_file, cwd, env, log)
-        provisioner.process = ForkedProcess(pid)
-        provisioner.pid, provisioner.pgid, provisioner.cwd = pid, pid, cwd
-        self._reconcile_connection_info(provisioner.connection_info)
+
+def _kill_group(pid: int) -> None:
+    """End the run's process and anything it started (it leads its own process group)."""
+    for kill in (os.killpg, os.kill):  # the group, or the child if it has none yet
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 # ── the zygote side ────────────────────────────────────────────────────────
@@ -175,11 +210,19 @@ def _preload() -> None:
     for name in PRELOAD:
         importlib.import_module(name)
     from annual_review import charts
+    from annual_review.cells import NotebookShell
 
     charts.png_bytes(charts.grouped_bars("预热", ["甲"], {"乙": [1]}, "件"))  # fonts, caches
+    shell = NotebookShell.instance()
+    shell.enable_matplotlib("inline")  # figures left open at the end of a cell are shown
+    # Everything imported so far lives as long as the zygote: keep it out of the garbage
+    # collector's reach, so a run's collections do not walk (and copy) the whole heap.
+    gc.collect()
+    gc.freeze()
 
 
-def _become_kernel(request: dict) -> None:
+def _execute(request: dict) -> None:
+    """The forked child: run the cells, sending an event line per cell start and end."""
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.chdir(request["cwd"])
@@ -190,22 +233,30 @@ def _become_kernel(request: dict) -> None:
     os.dup2(null, 0)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    parent = os.getppid()  # the zygote: the kernel ends when it goes away
-    sys.argv = [
-        "ipykernel_launcher",
-        "-f",
-        request["connection_file"],
-        f"--IPKernelApp.parent_handle={parent}",
-    ]
-    from ipykernel.kernelapp import IPKernelApp
+    sys.path.insert(0, request["cwd"])  # as a kernel started in the notebook's folder
+    channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    channel.connect(request["socket"])
+    events = channel.makefile("w", encoding="utf-8")
 
-    app = IPKernelApp.instance()
-    app.initialize(sys.argv[1:])
-    app.start()
+    def send(event: dict) -> None:
+        events.write(json.dumps(event, ensure_ascii=False) + "\n")
+        events.flush()
+
+    from annual_review.cells import NotebookShell
+
+    shell = NotebookShell.instance()
+    keep_going = set(request["keep_going"])
+    for index, source in request["cells"]:
+        send({"index": index})
+        count, outputs, ok = shell.execute(source)
+        send({"index": index, "count": count, "outputs": outputs, "ok": ok})
+        if not ok and index not in keep_going:
+            break
+    send({"end": True})
 
 
 def serve() -> None:
-    """Zygote main loop: one JSON request per line on stdin, the pid back on stdout."""
+    """Zygote main loop: one JSON request per line on stdin, the child's pid on stdout."""
     _preload()
     signal.signal(signal.SIGCHLD, _reap)
     print("ready", flush=True)
@@ -215,7 +266,7 @@ def serve() -> None:
         if pid == 0:
             code = 0
             try:
-                _become_kernel(request)
+                _execute(request)
             except BaseException:
                 code = 1
             os._exit(code)

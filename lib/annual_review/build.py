@@ -22,6 +22,7 @@ from . import __version__
 from .cache import Cache, fingerprint
 from .checks import SITE_PAGES, Checked, checked_inputs, checked_is_cached, input_characters
 from .executors import LocalPool, run_dask
+from .imports import skip_unused_imports
 from .layout import Project
 from .lock import year_lock
 from .publish import (
@@ -186,6 +187,7 @@ def build(
 
     Raises InputError before any kernel starts when an input is bad.
     """
+    skip_unused_imports()
     library = library_fingerprint()
     slugs = project.regions() if options.region == "all" else [options.region]
     pool = _LazyPool(options)
@@ -345,7 +347,7 @@ def _page_sources(
                 slug=slug,
                 filename=f"{slug}.html",
                 title=titles[slug],
-                content=checked.site_notebooks[slug],
+                content=checked.site_notebook(slug),
                 sources=data_sources[slug],
             )
         )

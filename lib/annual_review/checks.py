@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,30 @@ SITE_PAGES = ("overview", "indicators")
 
 @dataclass
 class Checked:
-    """Validated inputs of a year: what planning and publishing need."""
+    """Validated inputs of a year: what planning and publishing need.
+
+    The two data-made site pages are drawn in a background thread (``pending``) while
+    the notebooks run; :meth:`site_notebook` waits for them.
+    """
 
     region: Region
     run_parameters: dict[str, dict[str, Any]]
     unit_sources: dict[str, list[str]]
-    site_notebooks: dict[str, bytes]
+    site_notebooks: dict[str, bytes] = field(default_factory=dict)
+    pending: Future | None = field(default=None, repr=False, compare=False)
+
+    def site_notebook(self, slug: str) -> bytes:
+        """The notebook of a data-made page (``overview``, ``indicators``)."""
+        self._resolve()
+        return self.site_notebooks[slug]
+
+    def _resolve(self) -> None:
+        if self.pending is not None:
+            self.site_notebooks = self.pending.result()
+            self.pending = None
 
     def to_json(self) -> str:
+        self._resolve()
         return json.dumps(
             {
                 "run_parameters": self.run_parameters,
@@ -150,8 +168,22 @@ def check_inputs(
         region,
         run_parameters,
         _unit_sources(region, facts),
-        _site_notebooks(facts, catalog, region, year),
+        pending=_in_background(_site_notebooks, facts, catalog, region, year),
     )
+
+
+def _in_background(fn, *args) -> Future:
+    """Call ``fn`` in a daemon thread (it ends with the process if nobody waits)."""
+    future: Future = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="annual-review-site-pages", daemon=True).start()
+    return future
 
 
 def _unit_sources(region: Region, facts) -> dict[str, list[str]]:
@@ -182,7 +214,10 @@ def checked_inputs(
     if cached is not None:
         return Checked.from_json(load_region(project.data_dir, region_slug), cached)
     checked = check_inputs(project, year, region_slug, cli_parameters, units)
-    cache.put(name, checked.to_json())
+    if checked.pending is not None:  # cache the result once the site pages are drawn
+        checked.pending.add_done_callback(
+            lambda done: done.exception() or cache.put(name, checked.to_json())
+        )
     return checked
 
 

@@ -17,6 +17,7 @@ from . import __version__
 from .build import BuildOptions, build
 from .checks import check_inputs
 from .errors import InputError
+from .imports import skip_unused_imports
 from .layout import Project
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -311,6 +312,7 @@ def _check(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``annual-review`` command."""
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    skip_unused_imports()
     args = _parser().parse_args(argv)
     try:
         return {

@@ -22,22 +22,28 @@ OnDone = Callable[[RunOutcome], None]
 class LocalPool:
     """One pool of worker processes for a whole build: runs, page rendering, Word files.
 
-    Workers start at once and each warms its kernel zygote (imports pandas, matplotlib,
-    the library) while the build is still checking its inputs. A pool broken by a worker
-    that died is replaced on the next submit.
+    With the warm engine the pool starts one zygote (which imports pandas, matplotlib
+    and the library while the build is still checking its inputs) and every worker sends
+    its runs there. A pool broken by a worker that died is replaced on the next submit.
     """
 
     def __init__(self, jobs: int = 0, engine: str = "warm") -> None:
         self.workers = jobs or os.cpu_count() or 1
         self.engine = engine
+        self._zygote = None
+        if engine == "warm":
+            from .warm import Zygote
+
+            self._zygote = Zygote(wait=False)  # it starts while the build goes on
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
+        address = self._zygote.address if self._zygote else ""
         pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context("spawn"),
             initializer=warm_up,
-            initargs=(self.engine,),
+            initargs=(self.engine, address),
         )
         for _ in range(self.workers):
             pool.submit(os.getpid)  # start every worker now, not at the first real task
@@ -53,6 +59,8 @@ class LocalPool:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._zygote is not None:
+            self._zygote.close()
 
     def __enter__(self) -> LocalPool:
         return self

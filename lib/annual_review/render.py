@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from functools import lru_cache
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -45,7 +46,9 @@ def headings(nb) -> list[tuple[int, str, str]]:
     return found
 
 
+@lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
+    """One exporter per process: compiling the templates costs twice the rendering."""
     exporter = HTMLExporter(
         template_name="review",
         extra_template_basedirs=[str(TEMPLATES)],

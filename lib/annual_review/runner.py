@@ -25,6 +25,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from . import __version__
+from .imports import skip_unused_imports
 from .layout import Project
 from .region import Region, Unit, region_path
 
@@ -221,12 +222,15 @@ def write_bundle(spec: RunSpec, workdir: Path) -> None:
         target.write_bytes(content)
 
 
-def warm_up(engine: str = "warm") -> None:
-    """Start this process's warm zygote ahead of the first run."""
+def warm_up(engine: str = "warm", zygote: str = "") -> None:
+    """Prepare this process for runs: use the zygote at ``zygote`` or start one now."""
+    skip_unused_imports()
     if engine == "warm":
-        from .warm import Zygote
+        from . import warm
 
-        Zygote.shared()
+        if zygote:
+            warm.use_zygote(zygote)
+        warm.Zygote.shared()
 
 
 def execute_run(

@@ -19,12 +19,14 @@ import atexit
 import gc
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,47 +58,49 @@ class CellTimeout(RuntimeError):
 
 
 class Zygote:
-    """A child interpreter with everything imported that forks one process per run."""
+    """A child interpreter with everything imported that forks one process per run.
+
+    It listens on a Unix socket: each connection is one run, served by a child forked
+    for it, so several processes (the workers of a build) can share one zygote.
+    """
 
     _shared: Zygote | None = None
     _lock = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, wait: bool = True) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="annual-review-zygote-")
+        self.address = str(Path(self._folder.name) / "zygote")
         env = {**os.environ, **SINGLE_THREADED}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "annual_review.warm"],
-            stdin=subprocess.PIPE,
+            [sys.executable, "-m", "annual_review.warm", self.address],
+            stdin=subprocess.PIPE,  # the zygote ends when this pipe closes
             stdout=subprocess.PIPE,
             env=env,
             text=True,
-            bufsize=1,
         )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Block until the zygote has imported everything and listens."""
         ready = self.process.stdout.readline()
         if ready.strip() != "ready":
             raise RuntimeError(f"the warm zygote failed to start: {ready!r}")
 
     @classmethod
-    def shared(cls) -> Zygote:
-        """The zygote of this process, started on first use and stopped at exit."""
+    def shared(cls) -> str:
+        """The address of this process's zygote: one it was given, or one started now."""
         with cls._lock:
+            if _GIVEN_ADDRESS:
+                return _GIVEN_ADDRESS
             if cls._shared is None or cls._shared.process.poll() is not None:
                 cls._shared = cls()
                 atexit.register(cls._shared.close)
-            return cls._shared
+            return cls._shared.address
 
     @property
     def pid(self) -> int:
         return self.process.pid
-
-    def fork_run(self, request: dict) -> int:
-        """Fork a child that executes ``request``; return its pid."""
-        with self._lock:
-            self.process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
-            self.process.stdin.flush()
-            answer = self.process.stdout.readline()
-        if not answer:
-            raise RuntimeError("the warm zygote exited")
-        return int(json.loads(answer)["pid"])
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -105,6 +109,16 @@ class Zygote:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        self._folder.cleanup()
+
+
+_GIVEN_ADDRESS = ""
+
+
+def use_zygote(address: str) -> None:
+    """Send this process's runs to the zygote at ``address`` (one shared by a pool)."""
+    global _GIVEN_ADDRESS
+    _GIVEN_ADDRESS = address
 
 
 @dataclass
@@ -136,31 +150,44 @@ def run_cells(
     """
     environment = {k: str(v) for k, v in (env if env is not None else os.environ).items()}
     environment.update(SINGLE_THREADED)
-    with tempfile.TemporaryDirectory(prefix="annual-review-run-") as tmp:
-        address = str(Path(tmp) / "events")
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(address)
-        server.listen(1)
-        server.settimeout(start_timeout)
-        request = {
-            "socket": address,
-            "cwd": cwd,
-            "env": environment,
-            "log": log,
-            "cells": [list(c) for c in cells],
-            "keep_going": [i for i, _ in cells if keep_going(i)],
-        }
-        pid = Zygote.shared().fork_run(request)
-        try:
+    request = {
+        "cwd": cwd,
+        "env": environment,
+        "log": log,
+        "cells": [list(c) for c in cells],
+        "keep_going": [i for i, _ in cells if keep_going(i)],
+    }
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = 0
+    try:
+        connection.settimeout(start_timeout)
+        _connect(connection, Zygote.shared(), start_timeout)
+        connection.sendall((json.dumps(request, ensure_ascii=False) + "\n").encode("utf-8"))
+        with connection.makefile("r", encoding="utf-8") as events:
             try:
-                connection, _ = server.accept()
+                pid = int(json.loads(events.readline() or "{}").get("pid", 0))
             except TimeoutError:
-                raise RunDied(f"the run's process did not start within {start_timeout} s") from None
-            with connection, connection.makefile("r", encoding="utf-8") as events:
-                yield from _read_events(connection, events, timeout)
-        finally:
-            server.close()
+                pid = 0
+            if not pid:
+                raise RunDied(f"the run's process did not start within {start_timeout:g} s")
+            yield from _read_events(connection, events, timeout)
+    finally:
+        connection.close()
+        if pid:
             _kill_group(pid)
+
+
+def _connect(connection: socket.socket, address: str, timeout: float) -> None:
+    """Connect to a zygote, waiting while it still starts (its socket is not there yet)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection.connect(address)
+            return
+        except (FileNotFoundError, ConnectionRefusedError):
+            if time.monotonic() > deadline:
+                raise RunDied(f"no warm zygote answered within {timeout:g} s") from None
+            time.sleep(0.02)
 
 
 def _read_events(connection: socket.socket, events, timeout: float | None) -> Iterator[CellEvent]:
@@ -207,6 +234,9 @@ def _reap(signum, frame) -> None:
 def _preload() -> None:
     import importlib
 
+    from annual_review.imports import skip_unused_imports
+
+    skip_unused_imports()
     for name in PRELOAD:
         importlib.import_module(name)
     from annual_review import charts
@@ -221,10 +251,20 @@ def _preload() -> None:
     gc.freeze()
 
 
-def _execute(request: dict) -> None:
-    """The forked child: run the cells, sending an event line per cell start and end."""
+def _execute(connection: socket.socket) -> None:
+    """The forked child: read the run, then send an event line per cell start and end."""
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    connection.settimeout(None)
+    incoming = connection.makefile("r", encoding="utf-8")
+    events = connection.makefile("w", encoding="utf-8")
+
+    def send(event: dict) -> None:
+        events.write(json.dumps(event, ensure_ascii=False) + "\n")
+        events.flush()
+
+    request = json.loads(incoming.readline())
+    send({"pid": os.getpid()})
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -234,13 +274,6 @@ def _execute(request: dict) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     sys.path.insert(0, request["cwd"])  # as a kernel started in the notebook's folder
-    channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    channel.connect(request["socket"])
-    events = channel.makefile("w", encoding="utf-8")
-
-    def send(event: dict) -> None:
-        events.write(json.dumps(event, ensure_ascii=False) + "\n")
-        events.flush()
 
     from annual_review.cells import NotebookShell
 
@@ -255,23 +288,31 @@ def _execute(request: dict) -> None:
     send({"end": True})
 
 
-def serve() -> None:
-    """Zygote main loop: one JSON request per line on stdin, the child's pid on stdout."""
+def serve(address: str) -> None:
+    """Zygote main loop: fork a child per connection until stdin closes."""
     _preload()
     signal.signal(signal.SIGCHLD, _reap)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(address)
+    server.listen(64)
     print("ready", flush=True)
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                _execute(request)
-            except BaseException:
-                code = 1
-            os._exit(code)
-        print(json.dumps({"pid": pid}), flush=True)
+    while True:
+        readable, _, _ = select.select([server, sys.stdin], [], [])
+        if sys.stdin in readable and not sys.stdin.readline():
+            return  # the owner went away
+        if server in readable:
+            connection, _ = server.accept()
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    server.close()
+                    _execute(connection)
+                except BaseException:
+                    code = 1
+                os._exit(code)
+            connection.close()
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[1])

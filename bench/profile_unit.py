@@ -49,7 +49,7 @@ def profile(unit_name: str, engine: str, repeat: int) -> dict[str, float]:
             phases[phase_of(source)] = phases.get(phase_of(source), 0.0) + took
         phases["start-up and papermill"] = outcome.seconds - sum(phases.values())
         started = time.perf_counter()
-        normalised = normalise_notebook(outcome.notebook, spec, "2024")
+        normalised = normalise_notebook(outcome.notebook, spec)
         phases["I/O: normalise the notebook"] = time.perf_counter() - started
         started = time.perf_counter()
         _render(normalised, unit)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,10 @@ def site_navigation(region: Region) -> list[NavLink]:
     ]
 
 
+def _notebook_path(project: Project, year_dir: Path, slug: str) -> str:
+    return (year_dir / "notebooks" / f"{slug}.ipynb").relative_to(project.root).as_posix()
+
+
 def _cache_path(shared_cache: Path, spec: RunSpec) -> Path:
     name = f"{spec.year}-{spec.region}-{spec.slug}-{spec.key[:32]}.ipynb"
     return shared_cache / "runs" / name
@@ -137,9 +141,7 @@ class _Recorder:
             self.on_done(outcome)
 
     def _store(self, outcome: RunOutcome, spec: RunSpec, year_dir: Path) -> None:
-        from .runner import normalise_notebook
-
-        content = normalise_notebook(outcome.notebook, spec, year_dir.name)
+        content = outcome.notebook  # normalised by the worker (see RunSpec.output_path)
         target = "notebooks" if outcome.ok else "failed"
         write_atomic(year_dir / target / f"{spec.slug}.ipynb", content)
         if outcome.ok:
@@ -196,10 +198,14 @@ def build(
             checked_is_cached(project, options.year, r, options.parameters, library, options.units)
             for r in slugs
         )
+        draw = None
         if changed:
-            pool.get()  # workers warm their kernels up while the inputs are checked
+            local = pool.get()  # the zygote and the workers start while inputs are checked
+            draw = local.draw_site_pages if local.has_zygote else None
         checked = {
-            r: checked_inputs(project, options.year, r, options.parameters, library, options.units)
+            r: checked_inputs(
+                project, options.year, r, options.parameters, library, options.units, draw
+            )
             for r in slugs
         }
         with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
@@ -224,6 +230,9 @@ def _build_locked(
         units = [region.unit(u) for u in options.units] if options.units else region.units
         specs.extend(plan_runs(project, region, units, options.year, library, found.run_parameters))
     year_dirs = {r: project.year_dir(options.year, r) for r in slugs}
+    specs = [
+        replace(s, output_path=_notebook_path(project, year_dirs[s.region], s.slug)) for s in specs
+    ]
     shared_cache = project.outputs_dir / ".cache"
     recorder = _Recorder(year_dirs, shared_cache, specs, on_done)
     to_run = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,10 +107,13 @@ def check_inputs(
     region_slug: str,
     cli_parameters: dict[str, Any] | None = None,
     units: list[str] | None = None,
+    draw_site_pages: Callable[[str, str, int], dict[str, bytes]] | None = None,
 ) -> Checked:
     """Check everything; raise one InputError listing every problem.
 
-    ``units`` (names or slugs) limits the params checks to the units being built.
+    ``units`` (names or slugs) limits the params checks to the units being built. The
+    data-made site pages are drawn in the background, in this process or, when given,
+    by ``draw_site_pages(data_dir, region_slug, year)`` (a process forked for it).
     """
     from .catalog import load_catalog
     from .data import load_values
@@ -164,12 +168,11 @@ def check_inputs(
             )
     if problems:
         raise InputError("\n".join(problems))
-    return Checked(
-        region,
-        run_parameters,
-        _unit_sources(region, facts),
-        pending=_in_background(_site_notebooks, facts, catalog, region, year),
-    )
+    if draw_site_pages is not None:
+        pending = _in_background(draw_site_pages, str(project.data_dir), region_slug, year)
+    else:
+        pending = _in_background(_site_notebooks, facts, catalog, region, year)
+    return Checked(region, run_parameters, _unit_sources(region, facts), pending=pending)
 
 
 def _in_background(fn, *args) -> Future:
@@ -190,6 +193,18 @@ def _unit_sources(region: Region, facts) -> dict[str, list[str]]:
     return {u.slug: facts.sources(None if u.level == "city" else u.name) for u in region.units}
 
 
+def site_notebooks(data_dir: str, region_slug: str, year: int) -> dict[str, bytes]:
+    """The overview and definitions notebooks of a region, from its checked files."""
+    from .catalog import load_catalog
+    from .data import load_values
+    from .facts import Facts
+
+    region = load_region(Path(data_dir), region_slug)
+    catalog = load_catalog(Path(data_dir))
+    facts = Facts(load_values(Path(data_dir), region, catalog), catalog)
+    return _site_notebooks(facts, catalog, region, year)
+
+
 def _site_notebooks(facts, catalog, region: Region, year: int) -> dict[str, bytes]:
     from .overview import definitions_notebook, overview_notebook
 
@@ -206,6 +221,7 @@ def checked_inputs(
     cli_parameters: dict[str, Any],
     library: str,
     units: list[str] | None = None,
+    draw_site_pages: Callable[[str, str, int], dict[str, bytes]] | None = None,
 ) -> Checked:
     """``check_inputs``, or its cached result when no input changed since it passed."""
     cache = Cache(project.outputs_dir / ".cache")
@@ -213,7 +229,7 @@ def checked_inputs(
     cached = cache.get(name)
     if cached is not None:
         return Checked.from_json(load_region(project.data_dir, region_slug), cached)
-    checked = check_inputs(project, year, region_slug, cli_parameters, units)
+    checked = check_inputs(project, year, region_slug, cli_parameters, units, draw_site_pages)
     if checked.pending is not None:  # cache the result once the site pages are drawn
         checked.pending.add_done_callback(
             lambda done: done.exception() or cache.put(name, checked.to_json())

@@ -49,6 +49,17 @@ class LocalPool:
             pool.submit(os.getpid)  # start every worker now, not at the first real task
         return pool
 
+    @property
+    def has_zygote(self) -> bool:
+        return self._zygote is not None
+
+    def draw_site_pages(self, data_dir: str, region_slug: str, year: int) -> dict[str, bytes]:
+        """A region's data-made site pages, drawn in a process forked from the zygote."""
+        from .warm import call_forked, use_zygote
+
+        use_zygote(self._zygote.address)
+        return call_forked("annual_review.checks:site_notebooks", data_dir, region_slug, year)
+
     def submit(self, fn, /, *args, **kwargs) -> Future:
         try:
             return self._pool.submit(fn, *args, **kwargs)
@@ -60,6 +71,9 @@ class LocalPool:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._zygote is not None:
+            from .warm import use_zygote
+
+            use_zygote("")
             self._zygote.close()
 
     def __enter__(self) -> LocalPool:

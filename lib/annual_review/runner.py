@@ -44,6 +44,7 @@ class RunSpec:
     inputs: dict[str, bytes] = field(repr=False)
     key: str = ""
     region: str = ""
+    output_path: str = ""  # where the build stores the notebook, for its metadata
 
     @property
     def input_hashes(self) -> dict[str, str]:
@@ -278,6 +279,8 @@ def execute_run(
             except Exception as exc:  # a dead or hung kernel, a timeout, a bad notebook
                 error = f"{type(exc).__name__}: {exc}".strip()
         notebook = output.read_bytes() if output.is_file() else None
+        if notebook is not None and spec.output_path:  # here, not in the build's process
+            notebook = normalise_notebook(notebook, spec)
         log = log_path.read_text(encoding="utf-8", errors="replace")
     return RunOutcome(
         spec.slug,
@@ -298,7 +301,7 @@ def write_atomic(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
-def normalise_notebook(content: bytes, spec: RunSpec, year_dir_name: str) -> bytes:
+def normalise_notebook(content: bytes, spec: RunSpec) -> bytes:
     """Remove what differs between two identical runs: times, temp paths, random ids."""
     import nbformat
 
@@ -307,7 +310,7 @@ def normalise_notebook(content: bytes, spec: RunSpec, year_dir_name: str) -> byt
     for name in ("start_time", "end_time", "duration", "environment_variables"):
         meta.pop(name, None)
     meta["input_path"] = f"notebooks/{spec.notebook}"
-    meta["output_path"] = f"outputs/{year_dir_name}/notebooks/{spec.slug}.ipynb"
+    meta["output_path"] = spec.output_path or f"notebooks/{spec.slug}.ipynb"
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         cell.metadata.get("papermill", {}).clear()

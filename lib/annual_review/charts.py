@@ -18,8 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
-from matplotlib import font_manager
+from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
 
 SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
@@ -59,7 +58,7 @@ def cjk_font_family() -> str:
 
 def apply_style() -> None:
     """Set the report style: CJK font, quiet axes, fixed size and resolution."""
-    plt.rcParams.update(
+    rcParams.update(
         {
             "font.family": [cjk_font_family()],
             "font.size": 10,
@@ -101,7 +100,8 @@ def _new(
     """A figure with fixed margins in inches (matplotlib's constrained layout costs
     as much as drawing the chart, so margins are computed from the label lengths)."""
     apply_style()
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    fig = new_figure(height)
+    ax = fig.add_subplot()
     top = 0.45
     fig.subplots_adjust(
         left=left / WIDTH_IN,
@@ -217,11 +217,20 @@ def part_of_whole(
     return fig
 
 
+def new_figure(height: float) -> Figure:
+    """A figure of the report's width outside pyplot: nothing global to register or
+    close, and no figure manager to create (a fifth of a small chart's time)."""
+    return Figure(figsize=(WIDTH_IN, height))
+
+
 def png_bytes(fig: Figure) -> bytes:
-    """Render a figure to PNG without timestamps or version metadata, then close it."""
+    """Render a figure to PNG without timestamps or version metadata.
+
+    zlib's fastest level: encoding at the default level takes as long as drawing the
+    chart, for files only 7% smaller.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
+    fig.savefig(buffer, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -13,7 +13,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure as MplFigure
 
 from . import charts
@@ -141,7 +140,7 @@ def _small_multiples(
     ncols = min(4, max(len(rows), 1))
     nrows = max(1, math.ceil(len(rows) / ncols))
     height = 1.7 * nrows + 0.7
-    fig = plt.figure(figsize=(charts.WIDTH_IN, height))
+    fig = charts.new_figure(height)
     fig.suptitle(title, y=1 - 0.12 / height)
     ax = fig.add_axes((0.02, 0.2 / height, 0.96, 1 - 0.85 / height))
     ax.set_axis_off()

@@ -49,7 +49,12 @@ class Measure:
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and all its descendants."""
+    """Samples the memory of this process and all its descendants (sum of PSS).
+
+    PSS (proportional set size) splits each shared page between the processes that
+    share it. Summing RSS instead would count the pages a forked child shares with its
+    zygote once per child, reporting memory that is not in use.
+    """
 
     def __init__(self) -> None:
         self.peak = 0
@@ -62,7 +67,7 @@ class PeakMemory:
             total = 0
             for proc in [me, *me.children(recursive=True)]:
                 try:
-                    total += proc.memory_info().rss
+                    total += proc.memory_full_info().pss
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)

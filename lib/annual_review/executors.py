@@ -9,6 +9,7 @@ they arrive and are not kept here, so memory does not grow with the number of un
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +32,7 @@ class LocalPool:
         self.workers = jobs or os.cpu_count() or 1
         self.engine = engine
         self._zygote = None
+        self._drawing = threading.Lock()  # one region's site pages at a time
         if engine == "warm":
             from .warm import Zygote
 
@@ -58,7 +60,8 @@ class LocalPool:
         from .warm import call_forked, use_zygote
 
         use_zygote(self._zygote.address)
-        return call_forked("annual_review.checks:site_notebooks", data_dir, region_slug, year)
+        with self._drawing:  # beside the runs, not ninety regions' worth at once
+            return call_forked("annual_review.checks:site_notebooks", data_dir, region_slug, year)
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         try:

@@ -300,3 +300,44 @@ def test_papermill_command_line_runs_the_warm_engine(project, tmp_path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "盐官镇2024年法治政府建设年度报告" in out.read_text(encoding="utf-8")
+
+
+def test_the_warm_engine_gives_the_outputs_a_kernel_gives(tmp_path) -> None:
+    """Streams in order, display and results, a figure left open, an error that stops."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    sources = [
+        "greeting = '你好'",
+        "import sys\nprint('out 1')\nprint('err', file=sys.stderr)\nprint('out 2')",
+        "from IPython.display import display, HTML\ndisplay(HTML('<b>粗体</b>'))\n6 * 7",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])",
+        "print(greeting)",
+        "raise ValueError('停在这里')",
+        "print('never')",
+    ]
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"
+    source, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, source)
+    papermill = str(Path(sys.executable).parent / "papermill")
+    done = subprocess.run(
+        [papermill, str(source), str(out), "--engine", "annual-review", "--no-progress-bar"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and "停在这里" in done.stderr, done.stderr[-2000:]
+    cells = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    streams = [(o.name, o.text) for o in cells[1].outputs]
+    assert streams == [("stdout", "out 1\n"), ("stderr", "err\n"), ("stdout", "out 2\n")]
+    kinds = [o.output_type for o in cells[2].outputs]
+    assert kinds == ["display_data", "execute_result"]
+    assert cells[2].outputs[0].data["text/html"] == "<b>粗体</b>"
+    assert cells[2].outputs[1].data["text/plain"] == "42"
+    assert any("image/png" in o.get("data", {}) for o in cells[3].outputs)
+    assert cells[4].outputs[0].text == "你好\n"  # the namespace carries across cells
+    error = cells[5].outputs[-1]
+    assert error.output_type == "error" and error.ename == "ValueError"
+    assert [c.execution_count for c in cells] == [1, 2, 3, 4, 5, 6, None]
+    assert cells[6].outputs == []

@@ -82,8 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         "--engine",
         choices=["warm", "papermill"],
         default="warm",
-        help="warm: kernels forked from a process with everything imported (default); "
-        "papermill: a fresh kernel started per run",
+        help="warm: cells run in a process forked from one with everything imported "
+        "(default); papermill: a fresh kernel started per run",
     )
     b.add_argument(
         "--scheduler",

@@ -341,3 +341,29 @@ def test_the_warm_engine_gives_the_outputs_a_kernel_gives(tmp_path) -> None:
     assert error.output_type == "error" and error.ename == "ValueError"
     assert [c.execution_count for c in cells] == [1, 2, 3, 4, 5, 6, None]
     assert cells[6].outputs == []
+
+
+def test_a_zygote_that_cannot_start_fails_runs_at_once_with_its_reason(tmp_path) -> None:
+    fake = tmp_path / "pylopdf_fonts_zh_cn"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('font package missing')\n")
+    script = f"""
+import os, sys, time
+os.environ["PYTHONPATH"] = {str(tmp_path)!r}
+os.environ["MPLCONFIGDIR"] = {str(tmp_path / "mpl")!r}
+from annual_review import warm
+zygote = warm.Zygote(wait=False)
+warm.use_zygote(zygote.address)
+started = time.monotonic()
+try:
+    list(warm.run_cells([(0, "1")], cwd={str(tmp_path)!r}, start_timeout=60))
+except warm.RunDied as exc:
+    print(f"{{time.monotonic() - started:.1f}} {{exc}}")
+zygote.close()
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    seconds, _, reason = done.stdout.strip().partition(" ")
+    assert "could not start" in reason and "pylopdf-fonts-zh-cn" in reason, done.stdout
+    assert float(seconds) < 30  # not the 60 s start timeout

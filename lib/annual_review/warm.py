@@ -215,6 +215,10 @@ def _connect(connection: socket.socket, address: str, timeout: float) -> None:
             connection.connect(address)
             return
         except (FileNotFoundError, ConnectionRefusedError):
+            failed = Path(address + FAILED)
+            if failed.is_file():
+                reason = failed.read_text(encoding="utf-8").strip().splitlines()[-1]
+                raise RunDied(f"the warm zygote could not start: {reason}") from None
             if time.monotonic() > deadline:
                 raise RunDied(f"no warm zygote answered within {timeout:g} s") from None
             time.sleep(0.02)
@@ -338,9 +342,18 @@ def _answer_call(request: dict, send: Callable[[dict], None]) -> None:
     send({"result": base64.b64encode(pickle.dumps(result)).decode("ascii")})
 
 
+FAILED = ".failed"  # beside the socket: why the zygote could not start
+
+
 def serve(address: str) -> None:
     """Zygote main loop: fork a child per connection until stdin closes."""
-    _preload()
+    try:
+        _preload()
+    except Exception:
+        import traceback
+
+        Path(address + FAILED).write_text(traceback.format_exc(), encoding="utf-8")
+        raise
     signal.signal(signal.SIGCHLD, _reap)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(address)

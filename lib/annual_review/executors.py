@@ -34,9 +34,10 @@ class LocalPool:
         self._zygote = None
         self._drawing = threading.Lock()  # one region's site pages at a time
         if engine == "warm":
-            from .warm import Zygote
+            from .warm import Zygote, use_zygote
 
             self._zygote = Zygote(wait=False)  # it starts while the build goes on
+            use_zygote(self._zygote.address)  # for the site pages drawn from this process
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -57,9 +58,8 @@ class LocalPool:
 
     def draw_site_pages(self, data_dir: str, region_slug: str, year: int) -> dict[str, bytes]:
         """A region's data-made site pages, drawn in a process forked from the zygote."""
-        from .warm import call_forked, use_zygote
+        from .warm import call_forked
 
-        use_zygote(self._zygote.address)
         with self._drawing:  # beside the runs, not ninety regions' worth at once
             return call_forked("annual_review.checks:site_notebooks", data_dir, region_slug, year)
 

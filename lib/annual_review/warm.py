@@ -30,9 +30,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 PRELOAD = (
     "numpy",
@@ -101,10 +102,6 @@ class Zygote:
                 atexit.register(cls._shared.close)
             return cls._shared.address
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.stdin.close()
@@ -160,24 +157,8 @@ def run_cells(
         "cells": [list(c) for c in cells],
         "keep_going": [i for i, _ in cells if keep_going(i)],
     }
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    pid = 0
-    try:
-        connection.settimeout(start_timeout)
-        _connect(connection, Zygote.shared(), start_timeout)
-        connection.sendall((json.dumps(request, ensure_ascii=False) + "\n").encode("utf-8"))
-        with connection.makefile("r", encoding="utf-8") as events:
-            try:
-                pid = int(json.loads(events.readline() or "{}").get("pid", 0))
-            except TimeoutError:
-                pid = 0
-            if not pid:
-                raise RunDied(f"the run's process did not start within {start_timeout:g} s")
-            yield from _read_events(connection, events, timeout)
-    finally:
-        connection.close()
-        if pid:
-            _kill_group(pid)
+    with _forked_child(request, start_timeout) as (connection, events):
+        yield from _read_events(connection, events, timeout)
 
 
 def call_forked(function: str, *args: Any, start_timeout: float = 60) -> Any:
@@ -187,20 +168,33 @@ def call_forked(function: str, *args: Any, start_timeout: float = 60) -> Any:
     such as drawing the site's data-made pages. The result comes back pickled;
     an exception in the child is raised here as :class:`RunDied` with its traceback.
     """
+    request = {"call": function, "args": list(args)}
+    with _forked_child(request, start_timeout) as (connection, answers):
+        connection.settimeout(None)
+        answer = json.loads(answers.readline() or "{}")
+    if "result" not in answer:
+        raise RunDied(answer.get("error") or f"{function} ended without a result")
+    return pickle.loads(base64.b64decode(answer["result"]))
+
+
+@contextmanager
+def _forked_child(request: dict, start_timeout: float) -> Iterator[tuple[socket.socket, TextIO]]:
+    """Have the zygote fork a child for ``request``; yield the connection to it and its
+    lines. Afterwards the child and anything it started are killed."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = 0
     try:
         connection.settimeout(start_timeout)
         _connect(connection, Zygote.shared(), start_timeout)
-        request = {"call": function, "args": list(args)}
         connection.sendall((json.dumps(request, ensure_ascii=False) + "\n").encode("utf-8"))
-        connection.settimeout(None)
-        with connection.makefile("r", encoding="utf-8") as answers:
-            pid = int(json.loads(answers.readline() or "{}").get("pid", 0))
-            answer = json.loads(answers.readline() or "{}")
-        if "result" not in answer:
-            raise RunDied(answer.get("error") or f"{function} ended without a result")
-        return pickle.loads(base64.b64decode(answer["result"]))
+        with connection.makefile("r", encoding="utf-8") as lines:
+            try:
+                pid = int(json.loads(lines.readline() or "{}").get("pid", 0))
+            except TimeoutError:
+                pid = 0
+            if not pid:
+                raise RunDied(f"the forked process did not start within {start_timeout:g} s")
+            yield connection, lines
     finally:
         connection.close()
         if pid:

@@ -82,8 +82,29 @@ def test_every_image_is_loaded(loaded) -> None:
     images = page.eval_on_selector_all(
         "img", "imgs => imgs.map(i => [i.alt, i.complete && i.naturalWidth > 0])"
     )
-    assert len(images) >= (0 if name == "indicators.html" else 4), name
     assert [alt for alt, ok in images if not ok] == [], name
+
+
+CHARTS = """svgs => svgs.map(s => {
+  const box = s.getBoundingClientRect(), room = s.parentElement.getBoundingClientRect();
+  const texts = [...s.querySelectorAll('text')];
+  return {
+    label: s.getAttribute('aria-label'), width: box.width, height: box.height,
+    fits: box.left >= room.left - 1 && box.right <= room.right + 1,
+    texts: texts.length, drawn: texts.filter((t) => t.getComputedTextLength() > 0).length,
+    font: texts.length ? getComputedStyle(texts[0]).fontFamily : '',
+  };
+})"""
+
+
+def test_every_chart_is_drawn_with_its_labels_in_the_embedded_font(loaded) -> None:
+    name, page, _ = loaded
+    charts = page.eval_on_selector_all("figure.ar-chart svg", CHARTS)
+    assert len(charts) >= (0 if name == "indicators.html" else 4), name
+    for chart in charts:
+        assert chart["width"] > 300 and chart["height"] > 100 and chart["fits"], (name, chart)
+        assert chart["texts"] >= 3 and chart["drawn"] == chart["texts"], (name, chart)
+        assert chart["font"].startswith(f'"{FONT}"'), (name, chart)
 
 
 def test_links_lead_to_site_files_and_anchors_to_ids(loaded, site: Path) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from annual_review.charts import KINDS, Chart
 from annual_review.region import load_region
+from bs4 import BeautifulSoup
+from fontTools.ttLib import TTFont
 
 from .conftest import ROOT
 
@@ -73,10 +78,24 @@ def test_township_pages_say_their_figures_are_illustrative(site: Path) -> None:
 
 def test_each_page_has_at_least_four_charts_with_alt_text(site: Path) -> None:
     for name, html in pages(site, units_only=True).items():
-        images = re.findall(r"<img [^>]*>", html)
-        assert len(images) >= 4, name
-        for img in images:
-            assert 'src="data:image/png;base64,' in img and re.search(r'alt="[^"]{4,}"', img)
+        figures = BeautifulSoup(html, "html.parser").find_all("figure", class_="ar-chart")
+        assert len(figures) >= 4, name
+        for figure in figures:
+            svg = figure.find("svg")
+            assert svg["role"] == "img" and len(svg["aria-label"]) >= 4, name
+            assert svg.find("text") and not svg.find("image"), name  # text, not pixels
+            assert Chart.from_json(figure["data-chart"]).kind in KINDS, name
+
+
+def test_chart_labels_are_all_in_the_embedded_font(site: Path) -> None:
+    """Chart text is drawn by the reader's browser: the page's own font must cover it."""
+    for name, html in pages(site, units_only=True).items():
+        woff = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", html).group(1)
+        covered = set(TTFont(io.BytesIO(base64.b64decode(woff))).getBestCmap())
+        labels = [t.get_text() for t in BeautifulSoup(html, "html.parser").find_all("text")]
+        assert len(labels) > 20, name
+        missing = {ch for label in labels for ch in label} - {" "}
+        assert sorted(ch for ch in missing if ord(ch) not in covered) == [], name
 
 
 def test_executed_notebooks_are_kept_without_machine_paths(built: Path) -> None:

@@ -51,7 +51,8 @@ def test_city_trend_table_has_both_years_and_phrased_changes(city_trends: Block)
 
 def test_city_trend_charts_are_embedded_with_alt_text(city_trends: Block) -> None:
     html = city_trends.html
-    assert html.count("<img") == 2 and "http" not in html
+    assert html.count('<svg width="792"') == 2 and "http" not in html
+    assert html.count('role="img" aria-label="主要') == 2
     assert 'id="chart-trend-counts"' in html and 'id="chart-trend-rates"' in html
     assert "新收行政复议案件2023年233件，2024年391件" in html
     assert "行政复议调解率2023年37.56%，2024年42.46%" in html

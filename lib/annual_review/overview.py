@@ -53,12 +53,17 @@ def _ranking(ind: Indicator, facts: Facts, region: Region, year: int) -> Block:
         return Block("")
     fmt = "{:.2f}%" if ind.measure == "%" else "{:g}"
     title = f"各镇（街道）{ind.name}（{year}年，示意数据）"
-    fig = charts.ranked_bars(
-        title, [p[0] for p in pairs], [float(p[1]) for p in pairs], ind.measure, value_format=fmt
+    chart = charts.Chart.of(
+        charts.ranked_bars,
+        title,
+        [p[0] for p in pairs],
+        [float(p[1]) for p in pairs],
+        ind.measure,
+        value_format=fmt,
     )
     alt = "；".join(f"第{k}名{n}{fmt.format(float(v))}" for k, (n, v) in enumerate(pairs, 1))
     figure = charts.figure_html(
-        fig, alt=f"{title}：{alt}", caption=title, figure_id=f"rank-{ind.id}"
+        chart, alt=f"{title}：{alt}", caption=title, figure_id=f"rank-{ind.id}"
     )
     head, entry = _heading(3, f"rank-{ind.id}-title", f"{ind.name}排名")
     return Block(head + figure, [entry])

@@ -360,14 +360,14 @@ class Review:
             (rates, rates_chart, f"主要比率指标历年变化（{span}）", "chart-trend-rates"),
         ):
             if chosen:
-                fig = draw(title, chosen, years)
+                chart = draw(title, chosen, years)
                 alt = f"{title}：{series_alt(chosen, years)}"
-                parts.append(charts.figure_html(fig, alt=alt, caption=title, figure_id=anchor))
+                parts.append(charts.figure_html(chart, alt=alt, caption=title, figure_id=anchor))
         return Block("\n".join(parts), [entry])
 
     # ── charts ─────────────────────────────────────────────────────────
-    def _chart(self, fig, alt: str, caption: str, anchor: str) -> Block:
-        return Block(charts.figure_html(fig, alt=alt, caption=caption, figure_id=anchor))
+    def _chart(self, chart: charts.Chart, alt: str, caption: str, anchor: str) -> Block:
+        return Block(charts.figure_html(chart, alt=alt, caption=caption, figure_id=anchor))
 
     def chart_year_on_year(self, indicator_ids: list[str], title: str, anchor: str) -> Block:
         """Grouped bars of some counts, last year beside this year."""
@@ -382,16 +382,18 @@ class Review:
             f"{lab}{'—' if y is None else f'{y:g}'}{'' if y is None else measure}"
             for lab, y in zip(labels, series[f"{self.year}年"], strict=True)
         )
-        fig = charts.grouped_bars(title, labels, series, measure)
-        return self._chart(fig, f"{title}：{self.year}年{described}", title, anchor)
+        chart = charts.Chart.of(charts.grouped_bars, title, labels, series, measure)
+        return self._chart(chart, f"{title}：{self.year}年{described}", title, anchor)
 
     def chart_rates(self, title: str, anchor: str) -> Block:
         """Bars of this year's key rates."""
         inds = [i for i in self._indicators(key_only=True) if i.kind == "rate"]
         pairs = [(i.name, self.fig(i.id).value) for i in inds if self.fig(i.id).value is not None]
-        fig = charts.rate_bars(title, [p[0] for p in pairs], [float(p[1]) for p in pairs])
+        chart = charts.Chart.of(
+            charts.rate_bars, title, [p[0] for p in pairs], [float(p[1]) for p in pairs]
+        )
         alt = "；".join(f"{n}{fmt_percent(v)}" for n, v in pairs)
-        return self._chart(fig, f"{title}：{alt}", title, anchor)
+        return self._chart(chart, f"{title}：{alt}", title, anchor)
 
     def chart_townships(self, indicator_id: str, title: str, anchor: str) -> Block:
         """City only: one indicator across the townships, ranked."""
@@ -399,11 +401,11 @@ class Review:
         names = [u.name for u in self.region.townships]
         values = [self._float(self.fig(ind.id, unit=n).value) or 0.0 for n in names]
         fmt = "{:.2f}%" if ind.measure == "%" else "{:g}"
-        fig = charts.ranked_bars(
-            f"{title}（示意数据）", names, values, ind.measure, value_format=fmt
+        chart = charts.Chart.of(
+            charts.ranked_bars, f"{title}（示意数据）", names, values, ind.measure, value_format=fmt
         )
         alt = "；".join(f"{n}{fmt.format(v)}" for n, v in zip(names, values, strict=True))
-        return self._chart(fig, f"{title}（示意数据）：{alt}", f"{title}（示意数据）", anchor)
+        return self._chart(chart, f"{title}（示意数据）：{alt}", f"{title}（示意数据）", anchor)
 
     def chart_part_of_whole(self, part_id: str, title: str, anchor: str) -> Block:
         """Stacked bars of a part within its whole for the last two years."""
@@ -412,7 +414,8 @@ class Review:
         years = [self.year - 1, self.year]
         parts = [self._float(self.fig(part.id, y).value) or 0.0 for y in years]
         wholes = [self._float(self.fig(whole.id, y).value) or 0.0 for y in years]
-        fig = charts.part_of_whole(
+        chart = charts.Chart.of(
+            charts.part_of_whole,
             title,
             [f"{y}年" for y in years],
             parts,
@@ -425,7 +428,7 @@ class Review:
             f"{y}年{whole.name}{w:g}{whole.measure}，其中{part.name}{p:g}"
             for y, p, w in zip(years, parts, wholes, strict=True)
         )
-        return self._chart(fig, f"{title}：{alt}", title, anchor)
+        return self._chart(chart, f"{title}：{alt}", title, anchor)
 
     def township_comparison(self) -> Block:
         """City only: a table comparing the townships on their key indicators."""

@@ -3,17 +3,15 @@
 :func:`data_years` finds the years with figures, :func:`trend_rows` lays each indicator out
 over them with the latest change phrased as in the report text (同比增长/下降 for counts,
 个百分点 for rates, 上年为0 or 上年无数据 in words), and :func:`counts_chart` /
-:func:`rates_chart` draw small multiples of the counts (each panel on its own scale) and,
-as a separate chart, of the rates (all on 0–100%). No HTML here except through :mod:`charts`.
+:func:`rates_chart` give small multiples of the counts (each panel on its own scale) and,
+as a separate chart, of the rates (all on 0–100%), as :class:`charts.Chart` recipes. No
+HTML here except through :mod:`charts`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from matplotlib.figure import Figure as MplFigure
 
 from . import charts
 from .catalog import Indicator
@@ -114,74 +112,30 @@ def series_alt(rows: Sequence[TrendRow], years: Sequence[int]) -> str:
     return "；".join(parts)
 
 
-def _points(row: TrendRow, years: Sequence[int]) -> tuple[list[int], list[float]]:
-    """The years with a figure and the figures as floats (for drawing only)."""
-    pairs = [
-        (y, float(f.value)) for y, f in zip(years, row.figures, strict=True) if f.value is not None
+def _panels(rows: Sequence[TrendRow], years: Sequence[int]) -> list[dict]:
+    """Each row as a panel of plain values: its title and the years with a figure."""
+    return [
+        {
+            "title": f"{row.indicator.name}（{row.indicator.measure}）",
+            "points": [
+                [y, float(f.value)]
+                for y, f in zip(years, row.figures, strict=True)
+                if f.value is not None
+            ],
+        }
+        for row in rows
     ]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def _small_multiples(
-    title: str,
-    rows: Sequence[TrendRow],
-    years: Sequence[int],
-    label: Callable[[float], str],
-    top: Callable[[list[float]], float],
-) -> MplFigure:
-    """One panel per row with a line over the years and the value written at each point.
-
-    The panels are drawn in a single axes (one unit of width and height per panel, no
-    axis of their own): a dozen real matplotlib axes, each with its ticks and spines,
-    cost ten times as much to draw and the panels need none of it, since the values
-    are written out.
-    """
-    charts.apply_style()
-    ncols = min(4, max(len(rows), 1))
-    nrows = max(1, math.ceil(len(rows) / ncols))
-    height = 1.7 * nrows + 0.7
-    fig = charts.new_figure(height)
-    fig.suptitle(title, y=1 - 0.12 / height)
-    ax = fig.add_axes((0.02, 0.2 / height, 0.96, 1 - 0.85 / height))
-    ax.set_axis_off()
-    ax.set_xlim(0, ncols)
-    ax.set_ylim(-nrows, 0)
-    span = max(years[-1] - years[0], 1)
-    for n, row in enumerate(rows):
-        left, bottom = n % ncols, -(n // ncols) - 1
-        xs, ys = _points(row, years)
-        ceiling = top(ys)
-
-        def at(year: float, value: float, left=left, bottom=bottom, ceiling=ceiling):
-            return (
-                left + 0.12 + 0.76 * (year - years[0]) / span,
-                bottom + 0.3 + 0.42 * value / ceiling,
-            )
-
-        ax.plot([left + 0.05, left + 0.95], [bottom + 0.3] * 2, color="#595959", linewidth=0.8)
-        points = [at(x, y) for x, y in zip(xs, ys, strict=True)]
-        if points:
-            ax.plot(*zip(*points, strict=True), marker="o", color=charts.PALETTE[0], linewidth=1.5)
-        for (px, py), y in zip(points, ys, strict=True):
-            ax.text(px, py + 0.05, label(y), fontsize=7, ha="center", va="bottom")
-        for year in years:
-            ax.text(at(year, 0)[0], bottom + 0.24, str(year), fontsize=7, ha="center", va="top")
-        ax.text(
-            left + 0.5,
-            bottom + 0.97,
-            f"{row.indicator.name}（{row.indicator.measure}）",
-            fontsize=8,
-            ha="center",
-            va="top",
-        )
-    return fig
-
-
-def counts_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> MplFigure:
+def counts_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> charts.Chart:
     """Small multiples of counts, each panel on its own scale (they differ a thousandfold)."""
-    return _small_multiples(title, rows, years, "{:g}".format, lambda ys: max([*ys, 1]) * 1.35)
+    return charts.Chart.of(
+        charts.small_multiples, title, _panels(rows, years), list(years), "{:g}", None
+    )
 
 
-def rates_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> MplFigure:
+def rates_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> charts.Chart:
     """Small multiples of rates, every panel on the same 0–100% scale."""
-    return _small_multiples(title, rows, years, "{:.2f}%".format, lambda ys: 118.0)
+    return charts.Chart.of(
+        charts.small_multiples, title, _panels(rows, years), list(years), "{:.2f}%", 118.0
+    )

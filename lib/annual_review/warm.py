@@ -270,7 +270,8 @@ def _preload() -> None:
     from annual_review import charts
     from annual_review.cells import NotebookShell
 
-    charts.png_bytes(charts.grouped_bars("预热", ["甲"], {"乙": [1]}, "件"))  # fonts, caches
+    warm_up = charts.Chart.of(charts.grouped_bars, "预热", ["甲"], {"乙": [1]}, "件")
+    charts.figure_html(warm_up, alt="预热", caption="预热", figure_id="warm-up")  # fonts, caches
     shell = NotebookShell.instance()
     shell.enable_matplotlib("inline")  # figures left open at the end of a cell are shown
     # Everything imported so far lives as long as the zygote: keep it out of the garbage

@@ -578,12 +578,13 @@ def _report_html(page_html: str) -> str:
     ``--shift-heading-level-by=-1`` makes it the document title (pandoc only promotes a
     first, top-level heading); marks the addressee, the illustrative-data notice and bold
     lead-ins (kept with their text) with custom styles; drops links (the Word file stands
-    alone) and the ``title`` tooltips.
+    alone) and the ``title`` tooltips; turns the charts' inline SVG into PNG pictures.
     """
     soup = BeautifulSoup(page_html, "html.parser")
     main = soup.find("main", class_="ar-main")
     if not isinstance(main, Tag):
         raise ValueError('the page has no <main class="ar-main">')
+    _charts_as_pictures(soup, main)
     for element in main.find_all(["script", "style", "nav", "button"]):
         element.decompose()
     for link in main.find_all("a"):
@@ -602,6 +603,28 @@ def _report_html(page_html: str) -> str:
     if isinstance(title, Tag):
         main.insert(0, title.extract())
     return main.decode_contents()
+
+
+def _charts_as_pictures(soup: BeautifulSoup, main: Tag) -> None:
+    """Replace each chart's inline SVG (which pandoc drops) by a PNG drawn from its recipe.
+
+    The page keeps every chart's recipe in ``data-chart`` (see :class:`charts.Chart`);
+    drawing it again gives a picture at print resolution with the same function the
+    page's SVG came from.
+    """
+    for figure in main.find_all("figure", class_="ar-chart"):
+        svg = figure.find("svg")
+        if svg is None:
+            continue
+        recipe = figure.get("data-chart")
+        if not recipe:
+            raise ValueError(f"chart {figure.get('id')!r} has no data-chart recipe to draw")
+        from .charts import Chart, png_data_uri  # matplotlib only when a page has charts
+
+        picture = soup.new_tag("img", src=png_data_uri(Chart.from_json(recipe)))
+        picture["alt"] = svg.get("aria-label", "")
+        svg.replace_with(picture)
+        del figure["data-chart"]
 
 
 _DATA_IMAGE = re.compile(r"^data:image/[\w.+-]+;base64,", re.IGNORECASE)
@@ -809,10 +832,11 @@ def page_to_docx(page_html: str, out_path: Path, *, reference: Path | None = Non
 
     Only the report in ``<main class="ar-main">`` is kept (no navigation, table of contents
     or footer). The page's ``h1`` becomes the document Title, ``h2`` (一、) Heading 1 and
-    ``h3`` (（一）) Heading 2. Charts stay embedded as pictures (pandoc reads their ``data:``
-    URIs), tables stay tables. ``reference`` is a reference document from
-    :func:`reference_docx`; one is built when it is ``None``. The result is written through a
-    temporary file and moved into place; ``page_html`` is not modified.
+    ``h3`` (（一）) Heading 2. Charts become embedded pictures (drawn again from their
+    recipes as PNG; pandoc reads ``data:`` URIs), tables stay tables. ``reference`` is a
+    reference document from :func:`reference_docx`; one is built when it is ``None``. The
+    result is written through a temporary file and moved into place; ``page_html`` is not
+    modified.
     """
     out_path = Path(out_path)
     report = _report_html(page_html)

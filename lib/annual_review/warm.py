@@ -272,6 +272,7 @@ def _preload() -> None:
 
     warm_up = charts.Chart.of(charts.grouped_bars, "预热", ["甲"], {"乙": [1]}, "件")
     charts.figure_html(warm_up, alt="预热", caption="预热", figure_id="warm-up")  # fonts, caches
+    charts.stock_figures(12)  # a report draws up to ten charts
     shell = NotebookShell.instance()
     shell.enable_matplotlib("inline")  # figures left open at the end of a cell are shown
     # Everything imported so far lives as long as the zygote: keep it out of the garbage

@@ -98,6 +98,22 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _value_check(text: str, is_count: bool) -> str | None:
+    """What is wrong with a value as written, before the table checks, if anything.
+
+    >>> [_value_check(t, True) for t in ("391", "3,152", "x", "inf", "3.0", "-1")]
+    [None, None, 'value_num', 'not_finite', 'plain', None]
+    """
+    number = _number(text)
+    if number is None:
+        return "value_num"
+    if not math.isfinite(number):
+        return "not_finite"
+    if is_count and number >= 0 and number.is_integer() and not COUNT_TEXT.fullmatch(text):
+        return "plain"
+    return None
+
+
 def _parse(frame: pd.DataFrame) -> pd.DataFrame:
     """Typed columns beside the raw text: ``year_num``, ``value_num``, ``illustrative_flag``."""
     out = frame.copy()
@@ -271,25 +287,24 @@ def validate_values(frame: pd.DataFrame, catalog: Catalog, region: Region) -> pd
     problems: dict[tuple[int, str], str] = {}
     known = _lookup(parsed)
     counts = {i.id for i in catalog.indicators if i.kind == "count"}
-    for idx, row in parsed.iterrows():
-        number = _number(str(row["value"]))
-        check = None
-        if pd.isna(row["year_num"]):
+    columns = zip(
+        parsed.index,
+        parsed["value"].astype(str),
+        parsed["indicator"],
+        parsed["year_num"].isna(),
+        parsed["illustrative_flag"].isna(),
+        strict=True,
+    )
+    for idx, text, indicator, bad_year, bad_flag in columns:
+        check = _value_check(text, indicator in counts)
+        if not (bad_year or check or bad_flag):
+            continue  # most rows: nothing to word, so no row object is made
+        row = parsed.loc[idx]
+        if bad_year:
             problems[(idx, "year")] = _message(row, "year_text", catalog, region, known)
-        if number is None:
-            check = "value_num"
-        elif not math.isfinite(number):
-            check = "not_finite"
-        elif (
-            row["indicator"] in counts
-            and number >= 0
-            and number.is_integer()
-            and not COUNT_TEXT.fullmatch(str(row["value"]))
-        ):
-            check = "plain"
         if check:
             problems[(idx, check)] = _message(row, check, catalog, region, known)
-        if pd.isna(row["illustrative_flag"]):
+        if bad_flag:
             problems[(idx, "illustrative_flag")] = _message(
                 row, "illustrative_flag", catalog, region, known
             )

@@ -35,3 +35,10 @@ def test_images_without_alt_text_get_one_and_outputs_take_keyboard_focus() -> No
     outputs = re.findall(r'<div [^>]*class="[^"]*jp-OutputArea-output[^"]*"', page)
     assert len(outputs) == 2 and all('tabindex="0"' in o for o in outputs)
     assert "<p>正文</p>" in page and "plt.plot" not in page  # outputs only, inputs left out
+
+
+def test_pages_declare_their_language_as_chinese() -> None:
+    """Browsers pick CJK fonts and screen readers their voice by the page's language."""
+    nb = _notebook_with_a_bare_image()
+    page = render_page(nb, slug="x", title="标题", site_title="站点", nav=[], build_id="0")
+    assert '<html lang="zh">' in page

@@ -243,8 +243,15 @@ def test_killing_a_build_leaves_the_previous_site_intact(project) -> None:
         "--force",
         "--quiet",
     ]
+    logs = project / "outputs" / "2024" / "logs"
+    started = time.time()
     proc = subprocess.Popen(command, start_new_session=True)
-    time.sleep(6)
+    deadline = started + 120
+    while time.time() < deadline and not any(  # kill it once its first run is stored
+        p.stat().st_mtime >= started for p in logs.glob("*.log")
+    ):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build ended before it could be killed mid-way"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert site_files(project) == before

@@ -104,7 +104,7 @@ def _exporter() -> HTMLExporter:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        language_code="zh-CN",
+        language_code="zh",  # ISO 639-1, as nbconvert requires (it turns "zh-CN" into "en")
     )
     exporter.register_preprocessor(StripProvenance(), enabled=True)
     return exporter

@@ -304,11 +304,11 @@ def new_figure(height: float) -> Figure:
     return Figure(figsize=(WIDTH_IN, height))
 
 
-def png_bytes(fig: Figure, dpi: float | None = None) -> bytes:
+def png_bytes(fig: Figure, dpi: float | None = None, compress_level: int = 1) -> bytes:
     """Render a figure to PNG without timestamps or version metadata.
 
-    zlib's fastest level: encoding at the default level takes as long as drawing the
-    chart, for files only 7% smaller.
+    By default zlib's fastest level: encoding at the default level takes as long as
+    drawing the chart, for files only 7% smaller.
     """
     buffer = io.BytesIO()
     fig.savefig(
@@ -316,7 +316,7 @@ def png_bytes(fig: Figure, dpi: float | None = None) -> bytes:
         format="png",
         dpi=dpi or rcParams["savefig.dpi"],
         metadata={"Software": None},
-        pil_kwargs={"compress_level": 1},
+        pil_kwargs={"compress_level": compress_level},
     )
     return buffer.getvalue()
 
@@ -420,5 +420,6 @@ def figure_html(chart: Chart, *, alt: str, caption: str, figure_id: str) -> str:
 
 def png_data_uri(chart: Chart, dpi: float = PRINT_DPI) -> str:
     """The chart drawn again as a PNG ``data:`` URI, for documents that take no SVG."""
-    data = base64.b64encode(png_bytes(chart.figure(), dpi=dpi)).decode("ascii")
+    png = png_bytes(chart.figure(), dpi=dpi, compress_level=6)  # a file to send: keep it small
+    data = base64.b64encode(png).decode("ascii")
     return f"data:image/png;base64,{data}"

@@ -74,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     results = {engine: profile(args.unit, engine, args.repeat) for engine in ("papermill", "warm")}
     phases = list(results["papermill"])
-    print(f"| phase ({args.unit}, mean of {args.repeat}) | papermill kernel s | warm kernel s |")
+    print(f"| phase ({args.unit}, mean of {args.repeat}) | papermill kernel s | warm engine s |")
     print("|---|---:|---:|")
     for phase in phases:
         print(f"| {phase} | {results['papermill'][phase]:.2f} | {results['warm'][phase]:.2f} |")

@@ -188,24 +188,30 @@ def _kill_new_children(before: set[int]) -> None:
 
 
 @contextmanager
-def _run_context(workdir: Path, shared_cache: str | None) -> Iterator[Path]:
+def _run_context(
+    workdir: Path, shared_cache: str | None, *, starts_kernels: bool = True
+) -> Iterator[Path]:
     """Set the run's environment, send fd 2 (kernels' chatter) to its log, clean up after.
 
     Yields the log file. Afterwards every process the run left behind is killed and the
-    environment is restored, so the next run in this worker starts clean.
+    environment is restored, so the next run in this worker starts clean. Only runs that
+    start kernels can leave processes behind in this worker (the warm engine's runs are
+    children of the zygote, killed with their process group), so only those pay for the
+    two scans of the process table.
     """
     env = _private_environment(workdir, shared_cache)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     log_path = Path(env["ANNUAL_REVIEW_KERNEL_LOG"])
-    before = _children()
+    before = _children() if starts_kernels else set()
     saved_stderr = os.dup(2)
     with open(log_path, "ab") as log_file:
         os.dup2(log_file.fileno(), 2)
         try:
             yield log_path
         finally:
-            _kill_new_children(before)
+            if starts_kernels:
+                _kill_new_children(before)
             os.dup2(saved_stderr, 2)
             os.close(saved_stderr)
             for key, value in saved.items():
@@ -259,7 +265,7 @@ def execute_run(
         workdir = Path(tmp)
         write_bundle(spec, workdir)
         output = workdir / "executed.ipynb"
-        with _run_context(workdir, shared_cache) as log_path:
+        with _run_context(workdir, shared_cache, starts_kernels=engine != "warm") as log_path:
             try:
                 papermill.execute_notebook(
                     str(workdir / "notebooks" / spec.notebook),

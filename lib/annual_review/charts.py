@@ -249,6 +249,8 @@ def small_multiples(
     ax.set_xlim(0, ncols)
     ax.set_ylim(-nrows, 0)
     span = max(years[-1] - years[0], 1)
+    baselines: list[tuple[float, float]] = []  # every panel's points, NaN between panels:
+    series: list[tuple[float, float]] = []  # one line artist each, not two per panel
     for n, panel in enumerate(panels):
         left, bottom = n % ncols, -(n // ncols) - 1
         points = panel["points"]
@@ -260,15 +262,17 @@ def small_multiples(
                 bottom + 0.3 + 0.42 * value / top,
             )
 
-        ax.plot([left + 0.05, left + 0.95], [bottom + 0.3] * 2, color="#595959", linewidth=0.8)
+        baselines += [(left + 0.05, bottom + 0.3), (left + 0.95, bottom + 0.3), (math.nan,) * 2]
         drawn = [at(y, v) for y, v in points]
-        if drawn:
-            ax.plot(*zip(*drawn, strict=True), marker="o", color=PALETTE[0], linewidth=1.5)
+        series += [*drawn, (math.nan,) * 2]
         for (px, py), (_, value) in zip(drawn, points, strict=True):
             ax.text(px, py + 0.05, value_format.format(value), fontsize=7, ha="center", va="bottom")
         for year in years:
             ax.text(at(year, 0)[0], bottom + 0.24, str(year), fontsize=7, ha="center", va="top")
         ax.text(left + 0.5, bottom + 0.97, panel["title"], fontsize=8, ha="center", va="top")
+    if baselines:
+        ax.plot(*zip(*baselines, strict=True), color="#595959", linewidth=0.8)
+        ax.plot(*zip(*series, strict=True), marker="o", color=PALETTE[0], linewidth=1.5)
     return fig
 
 

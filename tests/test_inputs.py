@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 from annual_review.catalog import load_catalog
+from annual_review.checks import inputs_fingerprint
 from annual_review.errors import InputError
+from annual_review.layout import Project
 from annual_review.params import check_sections, load_params, parse_params
 from annual_review.region import load_region
 
@@ -191,3 +193,23 @@ def test_misspelt_section_is_named(tmp_path):
     assert caught.value.problems == [message]
     city = load_params(ROOT / "params", 2024, "haining", "海宁市", section_ids=ids)
     assert check_sections(city, ids, source="x") == []
+
+
+def test_a_regions_fingerprint_covers_its_own_params_only(project: Path) -> None:
+    """Another region's params leave a region's checked inputs valid; its own do not."""
+    proj = Project(project)
+
+    def print_() -> str:
+        return inputs_fingerprint(proj, 2024, "haining", {}, "lib")
+
+    first = print_()
+    (project / "params" / "2024" / "another-county.yaml").write_text("unit: 别处\n", "utf-8")
+    assert print_() == first
+    own = project / "params" / "2024" / "huangwan.yaml"
+    text = own.read_text("utf-8")
+    own.unlink()
+    assert print_() != first  # a unit's params going missing counts
+    own.write_text(text + "\n", "utf-8")
+    assert print_() != first
+    own.write_text(text, "utf-8")
+    assert print_() == first

@@ -73,16 +73,35 @@ class Checked:
 
 
 def input_files(project: Project, year: int, region_slug: str) -> list[Path]:
-    """Every file a year's build reads, in a stable order."""
+    """Every file a year's build of a region reads, in a stable order.
+
+    The params are its own units' files of this year and the last, present or not (a
+    params file that appears changes the fingerprint too). Every params file of the
+    year would make a province's fingerprints read each of its thousand files once per
+    region; only when the region file cannot be read are they all taken.
+    """
     files = [
         project.data_dir / "indicators.yaml",
         project.data_dir / "regions" / f"{region_slug}.yaml",
         project.data_dir / "values" / f"{region_slug}.csv",
         *sorted(project.notebooks_dir.glob("*.ipynb")),
     ]
+    slugs = _unit_slugs(project, region_slug)
     for y in (year - 1, year):
-        files.extend(sorted((project.params_dir / str(y)).glob("*.yaml")))
+        folder = project.params_dir / str(y)
+        if slugs is None:
+            files.extend(sorted(folder.glob("*.yaml")))
+        else:
+            files.extend(folder / f"{slug}.yaml" for slug in slugs)
     return files
+
+
+def _unit_slugs(project: Project, region_slug: str) -> list[str] | None:
+    """The slugs of the region's units, sorted; None when its file cannot be read."""
+    try:
+        return sorted(u.slug for u in load_region(project.data_dir, region_slug).units)
+    except (InputError, OSError, ValueError):
+        return None
 
 
 def inputs_fingerprint(

@@ -14,6 +14,7 @@ import json
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -396,8 +397,10 @@ def _write_word(
     return written
 
 
+@cache
 def package_versions() -> dict[str, str]:
-    """Versions of the packages a build depends on."""
+    """Versions of the packages a build depends on (read once per process: a province's
+    manifests would otherwise each ask importlib.metadata again)."""
     found = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -423,7 +426,7 @@ def _write_manifest(
         "build_id": build_id(specs),
         "annual_review": __version__,
         "library_fingerprint": library,
-        "packages": package_versions(),
+        "packages": dict(package_versions()),
         "units": {
             s.slug: {
                 "unit": s.unit_name,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -296,7 +297,8 @@ def input_characters(project: Project, year: int, region_slugs: list[str]) -> st
     found: set[str] = set()
     for path in sorted(paths):
         if path.is_file():
-            found.update(
-                ch for ch in path.read_text(encoding="utf-8", errors="ignore") if ord(ch) > 0x7E
-            )
+            found.update(_BEYOND_ASCII.findall(path.read_text(encoding="utf-8", errors="ignore")))
     return "".join(sorted(found))
+
+
+_BEYOND_ASCII = re.compile(r"[^\x00-\x7e]")

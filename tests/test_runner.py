@@ -19,6 +19,7 @@ import psutil
 import pytest
 import yaml
 from annual_review.build import BuildOptions, build
+from annual_review.cli import main as cli_main
 from annual_review.errors import InputError
 from annual_review.layout import Project
 from annual_review.lock import year_lock
@@ -162,7 +163,16 @@ def test_faults_fail_alone_leave_no_kernel_and_rebuild_only_what_failed(project)
 def test_incremental_builds_rerun_only_what_changed(project) -> None:
     first = run(project)
     assert executed(first) == set(first) and len(first) == 13
+    cache = project / "outputs" / ".cache"
+    entries = [p for p in cache.rglob("*") if p.is_file() and p.name != ".lock"]
+    long_ago = time.time() - 90 * 86400
+    for path in entries:
+        os.utime(path, (long_ago, long_ago))
     assert executed(run(project)) == set()  # nothing changed: no notebook executes
+    used = {p.relative_to(cache).parts[0] for p in entries if p.stat().st_mtime > long_ago}
+    assert {"runs", "pages", "fonts"} <= used  # what the build reused is marked as used
+    assert cli_main(["--project", str(project), "clean-cache", "--days", "30"]) == 0
+    assert executed(run(project)) == set()  # the prune kept everything the build needs
     values = project / "data" / "values" / "haining.csv"
     text = values.read_text(encoding="utf-8")
     old = "2024,海昌街道,mediation_settled,540,"

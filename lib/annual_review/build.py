@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import Cache, fingerprint
+from .cache import Cache, fingerprint, touch
 from .checks import SITE_PAGES, Checked, checked_inputs, checked_is_cached, input_characters
 from .executors import LocalPool, run_dask
 from .imports import skip_unused_imports
 from .layout import Project
-from .lock import year_lock
+from .lock import cache_lock, year_lock
 from .publish import (
     NavLink,
     PageResult,
@@ -195,24 +195,42 @@ def build(
     slugs = project.regions() if options.region == "all" else [options.region]
     pool = _LazyPool(options)
     try:
-        changed = options.force or not all(
-            checked_is_cached(project, options.year, r, options.parameters, library, options.units)
-            for r in slugs
-        )
-        draw = None
-        if changed:
-            local = pool.get()  # the zygote and the workers start while inputs are checked
-            draw = local.draw_site_pages if local.has_zygote else None
-        checked = {
-            r: checked_inputs(
-                project, options.year, r, options.parameters, library, options.units, draw
+        with cache_lock(project.outputs_dir / ".cache"):  # no prune while this build runs
+            return _check_and_build(
+                project, options, library, slugs, pool, on_planned, on_done, on_waiting
             )
-            for r in slugs
-        }
-        with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
-            return _build_locked(project, options, checked, library, pool, on_planned, on_done)
     finally:
         pool.close()
+
+
+def _check_and_build(
+    project: Project,
+    options: BuildOptions,
+    library: str,
+    slugs: list[str],
+    pool: _LazyPool,
+    on_planned,
+    on_done,
+    on_waiting,
+) -> BuildReport:
+    """Check every region's inputs (or reuse their cached check), then build under the
+    year's lock."""
+    changed = options.force or not all(
+        checked_is_cached(project, options.year, r, options.parameters, library, options.units)
+        for r in slugs
+    )
+    draw = None
+    if changed:
+        local = pool.get()  # the zygote and the workers start while inputs are checked
+        draw = local.draw_site_pages if local.has_zygote else None
+    checked = {
+        r: checked_inputs(
+            project, options.year, r, options.parameters, library, options.units, draw
+        )
+        for r in slugs
+    }
+    with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
+        return _build_locked(project, options, checked, library, pool, on_planned, on_done)
 
 
 def _build_locked(
@@ -240,6 +258,7 @@ def _build_locked(
     for spec in specs:
         cached = _cache_path(shared_cache, spec)
         if cached.is_file() and not options.force:
+            touch(cached)
             recorder(
                 RunOutcome(
                     spec.slug, True, cached.read_bytes(), 0.0, cached=True, region=spec.region
@@ -383,6 +402,8 @@ def _write_word(
             digest = hashlib.sha256(page.read_bytes()).hexdigest()[:32]
             jobs.append((unit, page, shared_cache / "word" / f"{digest}.docx"))
     todo = [(page, cached) for _, page, cached in jobs if not cached.is_file()]
+    for _, _, cached in jobs:
+        touch(cached)
     if pool is not None and len(todo) > 1:
         for future in [pool.submit(_docx, str(page), str(cached)) for page, cached in todo]:
             future.result()

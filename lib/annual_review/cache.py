@@ -1,10 +1,19 @@
-"""A small content-addressed cache of text and bytes under ``outputs/.cache``."""
+"""A small content-addressed cache of text and bytes under ``outputs/.cache``.
+
+Every entry a build reads or writes has its modification time set to that moment, so an
+entry's age is the time since a build last used it and :func:`prune` can drop what no
+build has needed for a while.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
+
+KEPT_BY_PRUNE = {".lock", "matplotlib"}  # the lock, and matplotlib's own font list
 
 
 def fingerprint(*parts: bytes | str) -> str:
@@ -31,7 +40,10 @@ class Cache:
 
     def get(self, name: str) -> str | None:
         path = self.path(name)
-        return path.read_text(encoding="utf-8") if path is not None and path.is_file() else None
+        if path is None or not path.is_file():
+            return None
+        touch(path)
+        return path.read_text(encoding="utf-8")
 
     def put(self, name: str, text: str) -> None:
         path = self.path(name)
@@ -41,3 +53,52 @@ class Cache:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+
+
+def touch(path: Path) -> None:
+    """Mark a cache entry as used now (a prune goes by the time since last use)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # gone meanwhile, or read-only: it only ages
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What a prune removed (or would remove) and what it kept, in files and bytes."""
+
+    removed_files: int
+    removed_bytes: int
+    kept_files: int
+    kept_bytes: int
+
+
+def prune(
+    folder: Path, older_than_days: float, *, dry_run: bool = False, now: float | None = None
+) -> PruneReport:
+    """Delete the entries no build has used for ``older_than_days`` days; return the count.
+
+    Call it holding the cache's lock alone (:func:`annual_review.lock.cache_lock`), so no
+    build is between finding an entry and reading it.
+    """
+    cutoff = (time.time() if now is None else now) - older_than_days * 86400
+    removed = removed_bytes = kept = kept_bytes = 0
+    if not folder.is_dir():
+        return PruneReport(0, 0, 0, 0)
+    for entry in sorted(folder.iterdir()):
+        if entry.name in KEPT_BY_PRUNE:
+            continue
+        files = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
+        for path in files:
+            info = path.stat()
+            if info.st_mtime >= cutoff:
+                kept, kept_bytes = kept + 1, kept_bytes + info.st_size
+                continue
+            removed, removed_bytes = removed + 1, removed_bytes + info.st_size
+            if not dry_run:
+                path.unlink(missing_ok=True)
+        if entry.is_dir() and not dry_run:  # and the folders it left empty
+            for sub in [*sorted((d for d in entry.rglob("*") if d.is_dir()), reverse=True), entry]:
+                if not any(sub.iterdir()):
+                    sub.rmdir()
+    return PruneReport(removed, removed_bytes, kept, kept_bytes)

@@ -135,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--year", type=int, default=None, help="refuse a workbook of another year")
     imp.add_argument("--source", default=None, help="source to record for cells without one")
 
+    cc = sub.add_parser(
+        "clean-cache",
+        help="delete cached runs, pages, fonts and Word files no build has used lately",
+        description="Delete what no build has used for --days days from outputs/.cache. "
+        "Builds mark every entry they reuse, so only what no current input needs ages. "
+        "Refuses to run while a build is using the cache.",
+    )
+    cc.add_argument(
+        "--days", type=float, default=30, help="unused for this many days (default: 30)"
+    )
+    cc.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
+
     c = sub.add_parser("check", help="check data, params and notebooks without running kernels")
     c.add_argument("--year", type=int, required=True)
     c.add_argument("--region", default="haining")
@@ -255,8 +267,12 @@ def _publish(args) -> int:
             f"{', '.join(missing)}; run `annual-review build --year {args.year}`"
         )
     if args.format == "word":
-        for path in _write_word(region, args.year, year_dir, project.outputs_dir / ".cache"):
-            print(path.relative_to(project.root))
+        from .lock import cache_lock
+
+        cache_dir = project.outputs_dir / ".cache"
+        with cache_lock(cache_dir):
+            for path in _write_word(region, args.year, year_dir, cache_dir):
+                print(path.relative_to(project.root))
         return EXIT_OK
     from .quarto import render_book, write_book
 
@@ -300,6 +316,28 @@ def _import(args) -> int:
     return EXIT_OK
 
 
+def _clean_cache(args) -> int:
+    from .cache import prune
+    from .lock import CacheBusy, cache_lock
+
+    if args.days < 0:
+        raise InputError(f"--days must be 0 or more, not {args.days:g}")
+    project = Project.find(args.project)
+    folder = project.outputs_dir / ".cache"
+    try:
+        with cache_lock(folder, exclusive=True):
+            report = prune(folder, args.days, dry_run=args.dry_run)
+    except CacheBusy:
+        print("a build is using the cache; run clean-cache when it has finished", file=sys.stderr)
+        return EXIT_FAILED
+    verb = "would delete" if args.dry_run else "deleted"
+    print(
+        f"{verb} {report.removed_files} files ({report.removed_bytes / 2**20:.1f} MiB) unused"
+        f" for {args.days:g} days; kept {report.kept_files} ({report.kept_bytes / 2**20:.1f} MiB)"
+    )
+    return EXIT_OK
+
+
 def _check(args) -> int:
     project = Project.find(args.project)
     check_inputs(
@@ -321,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             "publish": _publish,
             "template": _template,
             "import": _import,
+            "clean-cache": _clean_cache,
         }[args.command](args)
     except InputError as exc:
         print("bad input:", file=sys.stderr)

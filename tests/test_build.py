@@ -87,6 +87,14 @@ def test_each_page_has_at_least_four_charts_with_alt_text(site: Path) -> None:
             assert Chart.from_json(figure["data-chart"]).kind in KINDS, name
 
 
+def test_ids_are_unique_and_every_chart_reference_resolves(site: Path) -> None:
+    for name, html in pages(site).items():
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), (name, sorted({i for i in ids if ids.count(i) > 1}))
+        referred = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', html))
+        assert referred - set(ids) == set(), name
+
+
 def test_chart_labels_are_all_in_the_embedded_font(site: Path) -> None:
     """Chart text is drawn by the reader's browser: the page's own font must cover it."""
     for name, html in pages(site, units_only=True).items():

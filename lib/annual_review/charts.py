@@ -23,7 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import font_manager, rc_context, rcParams
+from matplotlib import font_manager, rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -76,6 +76,7 @@ def apply_style() -> None:
             "figure.figsize": (7.2, 3.8),
             "figure.dpi": 100,
             "savefig.dpi": 110,
+            "svg.fonttype": "none",  # SVG text stays text (set here: rc_context is not thread-safe)
             "svg.hashsalt": "annual-review",
         }
     )
@@ -329,7 +330,9 @@ SVG_SCALE = 110 / 72  # SVG user units are points; show charts at the PNG's 110 
 _SVG_ROOT = re.compile(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt" viewBox="([^"]+)"[^>]*>')
 _SVG_METADATA = ("Date", "Creator", "Format", "Type")
 _SVG_STYLE = re.compile(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.S)
-_SVG_GROUP_ID = re.compile(r' id="[\w.]+_\d+"')  # figure_1, patch_3: named, never referenced
+_FIGURE_ID = re.compile(r"[\w-]+")
+_SVG_ID = re.compile(r' id="([^"]+)"')
+_SVG_REFERRED = re.compile(r'(?:url\(#|xlink:href="#)([^)"]+)')
 _SVG_REFERENCE = re.compile(r'(\bid="|url\(#|xlink:href="#)')
 
 
@@ -344,12 +347,15 @@ def svg_markup(fig: Figure, *, figure_id: str, alt: str) -> str:
     ``*`` style rule are dropped (the page's stylesheet has the rule for charts), and so
     are the namespace declarations, which HTML's parser supplies for inline SVG.
     """
+    if not _FIGURE_ID.fullmatch(figure_id):
+        raise ValueError(f"figure id {figure_id!r}: use letters, digits, '-' and '_' only")
+    apply_style()
     buffer = io.StringIO()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": figure_id}):
-        fig.savefig(buffer, format="svg", metadata=dict.fromkeys(_SVG_METADATA))
+    fig.savefig(buffer, format="svg", metadata=dict.fromkeys(_SVG_METADATA))
     svg = buffer.getvalue()
     svg = _SVG_STYLE.sub("", svg[svg.index("<svg") :], count=1)
-    svg = _SVG_GROUP_ID.sub("", svg)
+    referred = set(_SVG_REFERRED.findall(svg))
+    svg = _SVG_ID.sub(lambda m: m.group(0) if m.group(1) in referred else "", svg)
     svg = _SVG_REFERENCE.sub(lambda m: f"{m.group(1)}{figure_id}-", svg)
     root = _SVG_ROOT.match(svg)
     if root is None:

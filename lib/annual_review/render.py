@@ -49,34 +49,44 @@ def headings(nb) -> list[tuple[int, str, str]]:
     return found
 
 
-_FOCUSABLE = re.compile(r'<div class="([^"]*\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b)')
-_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+_IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
+_ALT = re.compile(r"\salt\b", re.IGNORECASE)
 NO_ALT = "No description has been provided for this image"
 
 
-def accessible(page: str) -> str:
-    """HTMLExporter's finishing edits, on the template's markup: alt text for any image
-    without one, and keyboard focus for outputs (wide ones scroll).
+def with_alt_text(page: str) -> tuple[str, int]:
+    """Give every ``<img>`` without an ``alt`` attribute nbconvert's placeholder; return
+    the page and how many images needed it (what HTMLExporter does with BeautifulSoup).
 
-    >>> page = accessible('<div class="a jp-OutputArea-output"><img src="x.png">')
-    >>> page.startswith('<div tabindex="0" class="a jp-OutputArea-output"><img alt="No descr')
-    True
-    >>> accessible('<img alt="图" src="x.png">')
-    '<img alt="图" src="x.png">'
+    >>> page, missing = with_alt_text('<img src="x"><IMG title="a>b" ALT="图"><img alt src=z>')
+    >>> missing, page.replace(NO_ALT, "…")
+    (1, '<img alt="…" src="x"><IMG title="a>b" ALT="图"><img alt src=z>')
     """
-    page = _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT}"', page)
-    return _FOCUSABLE.sub(r'<div tabindex="0" class="\1', page)
+    missing = 0
+
+    def fill(match: re.Match) -> str:
+        nonlocal missing
+        tag = match.group(0)
+        if _ALT.search(_QUOTED.sub('""', tag)):
+            return tag
+        missing += 1
+        return f'{tag[:4]} alt="{NO_ALT}"{tag[4:]}'
+
+    return _IMG_TAG.sub(fill, page), missing
 
 
 class ReviewExporter(HTMLExporter):
     """nbconvert's HTML exporter without its last step, a BeautifulSoup round trip.
 
     ``HTMLExporter.from_notebook_node`` parses every page it made with BeautifulSoup to
-    give images without alt text a placeholder and outputs a ``tabindex``, then writes
-    the tree out again. A page's charts are inline SVG, thousands of elements, and that
-    round trip took two thirds of the page's time; :func:`accessible` makes the same
-    two edits on the template's own markup. The rest is ``HTMLExporter``'s method as is
-    (nbconvert 7.16–7.17).
+    give images without alt text a placeholder and cells inside ``.jp-Notebook`` a
+    ``tabindex``, then writes the tree out again. A page's charts are inline SVG,
+    thousands of elements, and that round trip took two thirds of the page's time. The
+    review template has no ``.jp-Notebook`` element, so only the alt text applies;
+    :func:`with_alt_text` adds it on the template's own markup. The rest is
+    ``HTMLExporter``'s method as is (nbconvert 7.16–7.17, pinned below 7.18; a test
+    compares the two exporters' pages).
     """
 
     def from_notebook_node(self, nb, resources=None, **kw):
@@ -92,7 +102,10 @@ class ReviewExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight)
         self.register_filter("filter_data_type", data_type)
         page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return accessible(page), resources
+        page, missing = with_alt_text(page)
+        if missing:
+            self.log.warning("Alternative text is missing on %s image(s).", missing)
+        return page, resources
 
 
 @lru_cache(maxsize=1)

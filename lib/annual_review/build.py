@@ -195,42 +195,27 @@ def build(
     slugs = project.regions() if options.region == "all" else [options.region]
     pool = _LazyPool(options)
     try:
-        with cache_lock(project.outputs_dir / ".cache"):  # no prune while this build runs
-            return _check_and_build(
-                project, options, library, slugs, pool, on_planned, on_done, on_waiting
+        changed = options.force or not all(
+            checked_is_cached(project, options.year, r, options.parameters, library, options.units)
+            for r in slugs
+        )
+        draw = None
+        if changed:
+            local = pool.get()  # the zygote and the workers start while inputs are checked
+            draw = local.draw_site_pages if local.has_zygote else None
+        checked = {
+            r: checked_inputs(
+                project, options.year, r, options.parameters, library, options.units, draw
             )
+            for r in slugs
+        }
+        # Bad input stopped above with nothing written; from here the build uses the
+        # cache, and a prune must wait for it.
+        with cache_lock(project.outputs_dir / ".cache"):
+            with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
+                return _build_locked(project, options, checked, library, pool, on_planned, on_done)
     finally:
         pool.close()
-
-
-def _check_and_build(
-    project: Project,
-    options: BuildOptions,
-    library: str,
-    slugs: list[str],
-    pool: _LazyPool,
-    on_planned,
-    on_done,
-    on_waiting,
-) -> BuildReport:
-    """Check every region's inputs (or reuse their cached check), then build under the
-    year's lock."""
-    changed = options.force or not all(
-        checked_is_cached(project, options.year, r, options.parameters, library, options.units)
-        for r in slugs
-    )
-    draw = None
-    if changed:
-        local = pool.get()  # the zygote and the workers start while inputs are checked
-        draw = local.draw_site_pages if local.has_zygote else None
-    checked = {
-        r: checked_inputs(
-            project, options.year, r, options.parameters, library, options.units, draw
-        )
-        for r in slugs
-    }
-    with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
-        return _build_locked(project, options, checked, library, pool, on_planned, on_done)
 
 
 def _build_locked(

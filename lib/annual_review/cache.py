@@ -40,10 +40,14 @@ class Cache:
 
     def get(self, name: str) -> str | None:
         path = self.path(name)
-        if path is None or not path.is_file():
+        if path is None:
             return None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError):
+            return None  # not cached (or pruned just now)
         touch(path)
-        return path.read_text(encoding="utf-8")
+        return text
 
     def put(self, name: str, text: str) -> None:
         path = self.path(name)

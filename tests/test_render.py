@@ -7,8 +7,7 @@ import re
 
 import nbformat
 from annual_review import charts, render
-from annual_review.assets import TEMPLATES
-from annual_review.render import NO_ALT, StripProvenance, render_page
+from annual_review.render import NO_ALT, render_page
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
@@ -46,15 +45,7 @@ def test_the_page_is_nbconverts_page_without_the_soup_round_trip(monkeypatch) ->
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("## 说明 *强调*"), cell]
     ours = render_page(nb, **PAGE)
-    plain = HTMLExporter(
-        template_name="review",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code="zh",
-    )
-    plain.register_preprocessor(StripProvenance(), enabled=True)
+    plain = render.new_exporter(HTMLExporter)
     monkeypatch.setattr(render, "_exporter", lambda: plain)
     theirs = render_page(nb, **PAGE)
     assert "<svg" in ours and "tabindex" not in theirs

@@ -108,19 +108,27 @@ class ReviewExporter(HTMLExporter):
         return page, resources
 
 
+EXPORTER_OPTIONS = {
+    "template_name": "review",
+    "extra_template_basedirs": [str(TEMPLATES)],
+    "exclude_input": True,
+    "exclude_input_prompt": True,
+    "exclude_output_prompt": True,
+    "language_code": "zh",  # ISO 639-1, as nbconvert requires (it turns "zh-CN" into "en")
+}
+
+
+def new_exporter(kind: type[HTMLExporter] | None = None) -> HTMLExporter:
+    """An exporter for the review pages (a :class:`ReviewExporter` unless ``kind`` says)."""
+    exporter = (kind or ReviewExporter)(**EXPORTER_OPTIONS)
+    exporter.register_preprocessor(StripProvenance(), enabled=True)
+    return exporter
+
+
 @lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
     """One exporter per process: compiling the templates costs twice the rendering."""
-    exporter = ReviewExporter(
-        template_name="review",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code="zh",  # ISO 639-1, as nbconvert requires (it turns "zh-CN" into "en")
-    )
-    exporter.register_preprocessor(StripProvenance(), enabled=True)
-    return exporter
+    return new_exporter()
 
 
 def characters(page: str) -> str:

@@ -77,15 +77,13 @@ class PruneReport:
     kept_bytes: int
 
 
-def prune(
-    folder: Path, older_than_days: float, *, dry_run: bool = False, now: float | None = None
-) -> PruneReport:
+def prune(folder: Path, older_than_days: float, *, dry_run: bool = False) -> PruneReport:
     """Delete the entries no build has used for ``older_than_days`` days; return the count.
 
     Call it holding the cache's lock alone (:func:`annual_review.lock.cache_lock`), so no
     build is between finding an entry and reading it.
     """
-    cutoff = (time.time() if now is None else now) - older_than_days * 86400
+    cutoff = time.time() - older_than_days * 86400
     removed = removed_bytes = kept = kept_bytes = 0
     if not folder.is_dir():
         return PruneReport(0, 0, 0, 0)

@@ -23,7 +23,7 @@ help:
 	@echo "make review   build the $(YEAR) review into outputs/$(YEAR)/site/ (sets up .venv first)"
 	@echo "make test     run the test suite (sets up .venv with test extras and chromium)"
 	@echo "make lab      open JupyterLab on the project"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check, format check and mypy"
 	@echo "make clean    remove outputs/ (keeps .venv/)"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -63,6 +63,7 @@ lab: $(STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check lib tests bench
 	$(BIN)/ruff format --check lib tests bench
+	$(BIN)/mypy
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix lib tests bench

@@ -15,9 +15,14 @@ import statistics
 import time
 from pathlib import Path
 
-from annual_review.checks import check_inputs
-from annual_review.layout import Project
-from annual_review.runner import execute_run, library_fingerprint, normalise_notebook, plan_runs
+from annual_review.core.layout import Project
+from annual_review.inputs.checks import check_inputs
+from annual_review.runs.execute import (
+    execute_run,
+    library_fingerprint,
+    normalise_notebook,
+    plan_runs,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +66,7 @@ def profile(unit_name: str, engine: str, repeat: int) -> dict[str, float]:
 
 def _render(notebook: bytes, unit) -> None:
     import nbformat
-    from annual_review.render import render_page
+    from annual_review.publish.render import render_page
 
     nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)
     render_page(nb, slug=unit.slug, title=unit.name, site_title="", nav=[], build_id="x")

@@ -308,9 +308,9 @@ def task_sizes(project: Path) -> dict[str, float]:
     """Bytes a Dask task sends (the pickled RunSpec) and gets back (the executed notebook)."""
     import pickle
 
-    from annual_review.checks import check_inputs
-    from annual_review.layout import Project
-    from annual_review.runner import library_fingerprint, plan_runs
+    from annual_review.core.layout import Project
+    from annual_review.inputs.checks import check_inputs
+    from annual_review.runs.execute import library_fingerprint, plan_runs
 
     proj = Project(project)
     sent, back = {"city": [], "township": []}, {"city": [], "township": []}
@@ -351,7 +351,7 @@ def main() -> None:
         help="only the 13-unit year, or only its build on a Dask LocalCluster",
     )
     args = parser.parse_args()
-    from annual_review.synthetic import generate_province
+    from annual_review.inputs.synthetic import generate_province
 
     if args.only == "dask":
         scratch = Path(tempfile.mkdtemp(prefix="bench-dask-"))

@@ -23,8 +23,8 @@ def copy_project(target: Path) -> Path:
 def facts_of(rows: list[tuple[int, str, str, int]], *, illustrative: bool = False):
     """Facts made from (year, unit, indicator, value) rows with the project's catalogue."""
     import pandas as pd
-    from annual_review.catalog import load_catalog
-    from annual_review.facts import Facts
+    from annual_review.figures.facts import Facts
+    from annual_review.inputs.catalog import load_catalog
 
     frame = pd.DataFrame(
         [

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from annual_review.charts import KINDS, Chart
-from annual_review.region import load_region
+from annual_review.blocks.charts import KINDS, Chart
+from annual_review.inputs.region import load_region
 from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
 
@@ -143,3 +143,32 @@ def test_pages_weigh_at_most_one_and_a_half_megabytes(built: Path) -> None:
 def test_word_files_are_written_for_every_unit(built: Path) -> None:
     names = sorted(p.name for p in (built / "outputs" / "2024").glob("*.docx"))
     assert len(names) == 13 and "海宁市2024年法治政府建设年度报告.docx" in names
+
+
+def test_a_values_file_with_its_columns_in_another_order_builds_the_same_pages(
+    site: Path, tmp_path: Path
+) -> None:
+    import csv
+
+    from annual_review.cli import main
+    from annual_review.inputs.values_file import COLUMNS
+
+    from .conftest import copy_project
+
+    root = copy_project(tmp_path / "project")
+    values = root / "data" / "values" / "haining.csv"
+    with values.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    order = ["indicator", "source", "value", "illustrative", "unit", "year"]
+    assert sorted(order) == sorted(COLUMNS)
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=order, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    values.write_text(out.getvalue(), encoding="utf-8")
+    code = main(["--project", str(root), "build", "--year", "2024", "--quiet", "--no-word"])
+    assert code == 0
+    rebuilt = pages(root / "outputs" / "2024" / "site")
+    assert rebuilt.keys() == pages(site).keys()
+    for name, text in pages(site).items():
+        assert rebuilt[name] == text, name

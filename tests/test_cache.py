@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
-from annual_review.cache import Cache, prune
 from annual_review.cli import main
-from annual_review.lock import CacheBusy, cache_lock
+from annual_review.core.cache import Cache, prune
+from annual_review.core.errors import CacheBusy
+from annual_review.core.files import cache_lock
 
 DAY = 86400
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -76,10 +79,20 @@ def test_a_bad_workbook_changes_nothing_and_exits_2(project: Path, tmp_path) -> 
     assert (project / "data" / "values" / "haining.csv").read_bytes() == before
 
 
-def test_help_lists_every_command() -> None:
+def test_help_lists_every_command_and_the_readme_options() -> None:
     result = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True)
-    for command in ("build", "check", "publish", "template", "import"):
-        assert command in result.stdout
+    listed = re.search(r"\{([a-z,-]+)\}", result.stdout)
+    assert listed, result.stdout
+    commands = set(listed.group(1).split(","))
+    assert commands == {"build", "check", "publish", "template", "import", "clean-cache"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in sorted(commands):
+        usage = subprocess.run([*CLI, command, "--help"], capture_output=True, text=True)
+        assert usage.returncode == 0, usage.stderr
+        # every option the README shows with this command exists in its --help
+        shown = re.findall(rf"annual-review {command} [^\n`]*", readme)
+        for option in {o for line in shown for o in re.findall(r"--[a-z][a-z-]+", line)}:
+            assert option in usage.stdout, (command, option)
 
 
 def test_check_catches_a_wrong_plan_id_in_next_years_params(project: Path) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from annual_review.catalog import load_catalog
-from annual_review.collect import HEADERS, ImportReport, import_workbook, write_template
-from annual_review.data import load_values, values_path
-from annual_review.errors import InputError
-from annual_review.region import load_region
+from annual_review.core.errors import InputError
+from annual_review.inputs.catalog import load_catalog
+from annual_review.inputs.collect import HEADERS, ImportReport, import_workbook, write_template
+from annual_review.inputs.region import load_region
+from annual_review.inputs.values import load_values, values_path
 
 from .bad_workbooks import CASES, Case, put, row_of
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from annual_review.catalog import load_catalog
-from annual_review.data import load_values, read_values_csv
-from annual_review.errors import InputError
-from annual_review.facts import Facts
-from annual_review.region import load_region
+from annual_review.core.errors import InputError
+from annual_review.figures.facts import Facts
+from annual_review.inputs.catalog import load_catalog
+from annual_review.inputs.region import load_region
+from annual_review.inputs.values import load_values, read_values_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CSV = DATA / "values" / "haining.csv"

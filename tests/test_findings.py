@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from annual_review.catalog import Indicator, load_catalog
-from annual_review.errors import InputError
-from annual_review.facts import Facts
-from annual_review.findings import evaluate, shown
-from annual_review.params import FindingReview, parse_params
-from annual_review.report import Review
+from annual_review.blocks.review import Review
+from annual_review.core.errors import InputError
+from annual_review.figures.facts import Facts
+from annual_review.figures.findings import evaluate, shown
+from annual_review.inputs.catalog import Indicator, load_catalog
+from annual_review.inputs.params import FindingReview, parse_params
 from pydantic import ValidationError
 
 from .conftest import ROOT

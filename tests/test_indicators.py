@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from annual_review.indicators import half_up, pp_change, rate, ratio, to_decimal, yoy_change
+from annual_review.figures.indicators import half_up, pp_change, rate, ratio, to_decimal, yoy_change
 
 D = Decimal
 

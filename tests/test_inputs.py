@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from annual_review.catalog import load_catalog
-from annual_review.checks import inputs_fingerprint
-from annual_review.errors import InputError
-from annual_review.layout import Project
-from annual_review.params import check_sections, load_params, parse_params
-from annual_review.region import load_region
+from annual_review.build.prepare import inputs_fingerprint
+from annual_review.core.errors import InputError
+from annual_review.core.layout import Project
+from annual_review.inputs.catalog import load_catalog
+from annual_review.inputs.params import check_sections, load_params, parse_params
+from annual_review.inputs.region import load_region
 
 ROOT = Path(__file__).resolve().parents[1]
 STREETS = "硖石街道 海洲街道 海昌街道 马桥街道".split()

@@ -6,17 +6,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from annual_review.errors import InputError
-from annual_review.params import ReviewParams, load_params
-from annual_review.plans import (
+from annual_review.blocks.plan_table import status_table
+from annual_review.blocks.review import Review
+from annual_review.core.errors import InputError
+from annual_review.inputs.params import ReviewParams, load_params
+from annual_review.inputs.plans import (
     PlanRow,
     check_plan_status,
     load_previous,
     plan_rows,
     status_summary,
-    status_table,
 )
-from annual_review.report import Review
 
 from .conftest import ROOT
 

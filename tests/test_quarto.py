@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from annual_review.errors import InputError
-from annual_review.quarto import render_book, write_book
-from annual_review.region import Unit, load_region
+from annual_review.core.errors import InputError, PublishError
+from annual_review.inputs.region import Unit, load_region
+from annual_review.publish.quarto import render_book, write_book
 
 from .conftest import ROOT
 
@@ -171,7 +171,7 @@ def test_render_without_quarto_says_it_is_optional_and_how_to_install(
     book: Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(RuntimeError) as excinfo:
+    with pytest.raises(PublishError) as excinfo:
         render_book(book.project)
     message = str(excinfo.value)
     assert "optional" in message
@@ -181,7 +181,7 @@ def test_render_without_quarto_says_it_is_optional_and_how_to_install(
 
 
 def test_render_with_a_missing_quarto_path_raises(book: Book, tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="optional"):
+    with pytest.raises(PublishError, match="optional"):
         render_book(book.project, quarto=str(tmp_path / "no-such-quarto"))
 
 

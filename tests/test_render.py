@@ -6,8 +6,9 @@ import base64
 import re
 
 import nbformat
-from annual_review import charts, render
-from annual_review.render import NO_ALT, render_page
+from annual_review.blocks import charts
+from annual_review.publish import render
+from annual_review.publish.render import NO_ALT, render_page
 from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 

@@ -18,11 +18,11 @@ import nbformat
 import psutil
 import pytest
 import yaml
-from annual_review.build import BuildOptions, build
+from annual_review.build.orchestrate import BuildOptions, build
 from annual_review.cli import main as cli_main
-from annual_review.errors import InputError
-from annual_review.layout import Project
-from annual_review.lock import year_lock
+from annual_review.core.errors import InputError
+from annual_review.core.files import year_lock
+from annual_review.core.layout import Project
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,9 @@ def kernels() -> set[int]:
     for proc in psutil.process_iter(["cmdline", "status"]):
         if proc.info["status"] == psutil.STATUS_ZOMBIE:
             continue
-        if any("ipykernel" in p or "annual_review.warm" in p for p in proc.info["cmdline"] or []):
+        if any(
+            "ipykernel" in p or "annual_review.runs.warm" in p for p in proc.info["cmdline"] or []
+        ):
             found.add(proc.pid)
     return found
 
@@ -137,6 +139,8 @@ def test_faults_fail_alone_leave_no_kernel_and_rebuild_only_what_failed(project)
     year = project / "outputs" / "2024"
     failed = year / "failed" / "dingqiao.ipynb"
     assert "故障测试" in failed.read_text(encoding="utf-8")
+    log = (year / "logs" / "dingqiao.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "故障测试" in log  # the whole traceback, not only a line
     nb = nbformat.read(failed, as_version=4)
     assert (
         "papermill-error-cell-tag" in str(nb.cells[0].metadata)
@@ -232,7 +236,9 @@ def test_a_second_build_of_the_same_year_waits_for_the_first(project) -> None:
             )
         )
         worker.start()
-        time.sleep(3)
+        deadline = time.monotonic() + 120
+        while not messages and worker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert worker.is_alive() and "another build of 2024 is running" in messages[0]
     worker.join(timeout=120)
     assert not worker.is_alive()
@@ -361,14 +367,15 @@ def test_the_warm_engine_gives_the_outputs_a_kernel_gives(tmp_path) -> None:
 
 
 def test_a_zygote_that_cannot_start_fails_runs_at_once_with_its_reason(tmp_path) -> None:
-    fake = tmp_path / "pylopdf_fonts_zh_cn"
+    # a package the zygote always imports, broken (with or without system CJK fonts)
+    fake = tmp_path / "pandas"
     fake.mkdir()
-    (fake / "__init__.py").write_text("raise ImportError('font package missing')\n")
+    (fake / "__init__.py").write_text("raise ImportError('pandas broken on purpose')\n")
     script = f"""
 import os, sys, time
 os.environ["PYTHONPATH"] = {str(tmp_path)!r}
 os.environ["MPLCONFIGDIR"] = {str(tmp_path / "mpl")!r}
-from annual_review import warm
+from annual_review.runs import warm
 zygote = warm.Zygote(wait=False)
 warm.use_zygote(zygote.address)
 started = time.monotonic()
@@ -382,5 +389,5 @@ zygote.close()
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     seconds, _, reason = done.stdout.strip().partition(" ")
-    assert "could not start" in reason and "pylopdf-fonts-zh-cn" in reason, done.stdout
+    assert "could not start" in reason and "pandas broken on purpose" in reason, done.stdout
     assert float(seconds) < 30  # not the 60 s start timeout

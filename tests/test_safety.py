@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from annual_review.build import BuildOptions, build
-from annual_review.layout import Project
+from annual_review.build.orchestrate import BuildOptions, build
+from annual_review.core.layout import Project
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +52,8 @@ def test_no_dialog_opens_and_the_text_shows(browser, hostile_site: Path) -> None
     context = browser.new_context()
     page = context.new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto((hostile_site / "haichang.html").as_uri())
-    page.wait_for_timeout(500)
+    page.goto((hostile_site / "haichang.html").as_uri(), wait_until="load")
+    page.wait_for_function("document.readyState === 'complete'")
     text = page.inner_text("body")
     context.close()
     assert dialogs == []

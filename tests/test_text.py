@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from annual_review.text import (
+from annual_review.figures.phrasing import (
     change_cell,
     count_change_phrase,
     count_sentence,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 import re
 
 import nbformat
 import pytest
-from annual_review.catalog import load_catalog
-from annual_review.facts import Facts
-from annual_review.report import Block, Review
-from annual_review.trends import NO_LAST_YEAR, change_phrase, data_years, trend_rows
+from annual_review.blocks.review import Block, Review
+from annual_review.figures.facts import Facts
+from annual_review.figures.trends import NO_LAST_YEAR, change_phrase, data_years, trend_rows
+from annual_review.inputs.catalog import load_catalog
+from annual_review.runs.cells import NotebookShell
 
 from .conftest import ROOT
 from .conftest import facts_of as shared_facts_of
@@ -114,27 +114,26 @@ def notebook_calls(name: str) -> list[str]:
     return [c.source for c in code[start + 1 :]]
 
 
-def run_cell(source: str, namespace: dict) -> object:
-    """Run a cell like IPython: the value of a final expression is the cell's result."""
-    tree = ast.parse(source)
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        exec(compile(ast.Module(tree.body[:-1], []), "<cell>", "exec"), namespace)
-        return eval(compile(ast.Expression(tree.body[-1].value), "<cell>", "eval"), namespace)
-    exec(compile(tree, "<cell>", "exec"), namespace)
-    return None
-
-
 def run_without_kernel(name: str, year: int, unit: str) -> str:
-    """The HTML of every block a notebook displays, with these parameters."""
-    namespace = {
-        "year": year,
-        "unit": unit,
-        "region": "haining",
-        "data_dir": str(ROOT / "data"),
-        "params_dir": str(ROOT / "params"),
-    }
-    results = [run_cell(source, namespace) for source in notebook_calls(name)]
-    return "\n".join(r.html for r in results if isinstance(r, Block))
+    """The HTML of every block a notebook displays, with these parameters, its cells run
+    by the project's own in-process shell (the one the warm engine uses)."""
+    shell = NotebookShell.instance()
+    try:
+        shell.user_ns.update(
+            year=year,
+            unit=unit,
+            region="haining",
+            data_dir=str(ROOT / "data"),
+            params_dir=str(ROOT / "params"),
+        )
+        html = []
+        for source in notebook_calls(name):
+            _, outputs, ok = shell.execute(source)
+            assert ok, outputs
+            html += [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    finally:
+        NotebookShell.clear_instance()
+    return "\n".join(html)
 
 
 @pytest.mark.parametrize("name", ["city.ipynb", "township.ipynb"])

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from annual_review.word import docx_name, page_to_docx, reference_docx
+from annual_review.publish.word import docx_name, page_to_docx, reference_docx
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn

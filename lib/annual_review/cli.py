@@ -13,12 +13,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import __version__
-from .build import BuildOptions, build
-from .checks import check_inputs
-from .errors import InputError
-from .imports import skip_unused_imports
-from .layout import Project
+from annual_review import __version__
+from annual_review.build.orchestrate import BuildOptions, build
+from annual_review.core.errors import AnnualReviewError, CacheBusy, InputError, PublishError
+from annual_review.core.imports import skip_unused_imports
+from annual_review.core.layout import Project
+from annual_review.inputs.checks import check_inputs
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -241,9 +241,11 @@ def _build(args) -> int:
     _summary(report, args.quiet)
     site = report.site.relative_to(project.root) if report.site else None
     if report.failed:
+        for slug in report.word_failures:
+            print(f"failed: {slug}: {report.word_failures[slug]}", file=sys.stderr)
         print(
             f"failed units: {', '.join(report.failed)} (notebooks with the error in "
-            f"outputs/{args.year}/failed/)",
+            f"outputs/{args.year}/failed/, logs in outputs/{args.year}/logs/)",
             file=sys.stderr,
         )
         return EXIT_FAILED
@@ -253,8 +255,7 @@ def _build(args) -> int:
 
 
 def _publish(args) -> int:
-    from .build import _write_word
-    from .region import load_region
+    from annual_review.inputs.region import load_region
 
     project = Project.find(args.project)
     region = load_region(project.data_dir, args.region)
@@ -267,21 +268,25 @@ def _publish(args) -> int:
             f"{', '.join(missing)}; run `annual-review build --year {args.year}`"
         )
     if args.format == "word":
-        from .lock import cache_lock
+        from annual_review.core.files import cache_lock
+        from annual_review.publish.word_files import write_word_files
 
         cache_dir = project.outputs_dir / ".cache"
         with cache_lock(cache_dir):
-            for path in _write_word(region, args.year, year_dir, cache_dir):
-                print(path.relative_to(project.root))
-        return EXIT_OK
-    from .quarto import render_book, write_book
+            made = write_word_files(region, args.year, year_dir, cache_dir)
+        for path in made.written:
+            print(path.relative_to(project.root))
+        for slug, reason in made.failed.items():
+            print(f"failed: {slug}: {reason}", file=sys.stderr)
+        return EXIT_FAILED if made.failed else EXIT_OK
+    from annual_review.publish.quarto import render_book, write_book
 
     book = write_book(notebooks, region, args.year, year_dir / "quarto")
     print(f"quarto project: {book.relative_to(project.root)}")
     if args.render:
         try:
             out = render_book(book)
-        except RuntimeError as exc:
+        except PublishError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_FAILED
         print(f"rendered: {out.relative_to(project.root)}")
@@ -289,7 +294,7 @@ def _publish(args) -> int:
 
 
 def _template(args) -> int:
-    from .collect import write_template
+    from annual_review.inputs.collect import write_template
 
     project = Project.find(args.project)
     out = write_template(
@@ -300,7 +305,7 @@ def _template(args) -> int:
 
 
 def _import(args) -> int:
-    from .collect import import_workbook
+    from annual_review.inputs.collect import import_workbook
 
     project = Project.find(args.project)
     try:
@@ -317,8 +322,8 @@ def _import(args) -> int:
 
 
 def _clean_cache(args) -> int:
-    from .cache import prune
-    from .lock import CacheBusy, cache_lock
+    from annual_review.core.cache import prune
+    from annual_review.core.files import cache_lock
 
     if args.days < 0:
         raise InputError(f"--days must be 0 or more, not {args.days:g}")
@@ -366,6 +371,13 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except AnnualReviewError as exc:  # a known failure: its message, never a traceback
+        for problem in exc.problems or [type(exc).__name__]:
+            print(problem, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; the previous outputs are intact", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,52 @@
+"""The unit of a report: a :class:`Block` of HTML with the headings it declares, shown
+by a notebook cell; and the small pieces every block uses (headings, figures as text)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from annual_review.blocks import safe_html
+from annual_review.figures.facts import Figure
+from annual_review.figures.phrasing import change_cell, fmt_count, fmt_percent
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+ILLUSTRATIVE_MARK = "*"
+
+
+@dataclass
+class Block:
+    """A piece of a report: HTML plus the headings it contains (level, anchor, text)."""
+
+    html: str
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        plain = re.sub(r"<[^>]+>", "", self.html)[:2000]
+        meta = {"annual_review": {"headings": [list(h) for h in self.headings]}}
+        return {"text/html": self.html, "text/plain": html.unescape(plain)}, meta
+
+
+def heading(level: int, anchor: str, title: str) -> tuple[str, tuple[int, str, str]]:
+    """An ``<h{level}>`` with its anchor, and the entry for the table of contents.
+
+    >>> heading(2, "part-1", "一、<主要举措>")[0]
+    '<h2 id="part-1">一、&lt;主要举措&gt;</h2>'
+    """
+    return f'<h{level} id="{anchor}">{safe_html.text(title)}</h{level}>', (level, anchor, title)
+
+
+def figure_text(figure: Figure) -> str:
+    """A figure as a table shows it: a percentage, or a count with thousands separators."""
+    if figure.indicator.measure == "%":
+        return fmt_percent(figure.value)
+    return fmt_count(figure.value, grouping=True)
+
+
+def change_text(now: Figure, last: Figure) -> str:
+    """The change from last year as a table cell, escaped."""
+    return safe_html.text(change_cell(now.value, last.value, now.indicator.measure))

@@ -1,0 +1,78 @@
+"""Look up a unit's figures by indicator and year, computing derived ones exactly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from annual_review.figures.indicators import rate, ratio
+from annual_review.inputs.catalog import Catalog, Indicator
+
+Value = int | Decimal
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure with where it came from."""
+
+    indicator: Indicator
+    unit: str
+    year: int
+    value: Value | None
+    illustrative: bool
+    sources: tuple[str, ...]
+
+
+class Facts:
+    """Validated values of one region with exact lookups.
+
+    Stored counts come back as ``int``; stated percentages as ``Decimal``; rates and
+    ratios are computed from their numerator and denominator with half-up rounding.
+    """
+
+    def __init__(self, values: pd.DataFrame, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._rows = {
+            (int(r.year), r.unit, r.indicator): (r.value, bool(r.illustrative), r.source)
+            for r in values.itertuples()
+        }
+        self.years = sorted({k[0] for k in self._rows})
+
+    def figure(self, indicator_id: str, unit: str, year: int) -> Figure:
+        """The figure of an indicator for a unit and year (value None when unknown)."""
+        ind = self.catalog[indicator_id]
+        if ind.derived:
+            # the catalog's validator gives every rate and ratio both parts
+            assert ind.numerator is not None and ind.denominator is not None
+            num = self.figure(ind.numerator, unit, year)
+            den = self.figure(ind.denominator, unit, year)
+            value: Value | None = None
+            if num.value is not None and den.value is not None:
+                value = (rate if ind.kind == "rate" else ratio)(num.value, den.value)
+            return Figure(
+                ind,
+                unit,
+                year,
+                value,
+                num.illustrative or den.illustrative,
+                tuple(dict.fromkeys(num.sources + den.sources)),
+            )
+        row = self._rows.get((year, unit, indicator_id))
+        if row is None:
+            return Figure(ind, unit, year, None, False, ())
+        text, illustrative, source = row
+        value = Decimal(text.replace(",", ""))
+        if ind.kind == "count":
+            value = int(value)
+        return Figure(ind, unit, year, value, illustrative, (source,))
+
+    def value(self, indicator_id: str, unit: str, year: int) -> Value | None:
+        """Just the value of :meth:`figure`."""
+        return self.figure(indicator_id, unit, year).value
+
+    def sources(self, unit: str | None = None) -> list[str]:
+        """Distinct sources of the stored rows (of one unit, or all)."""
+        found = (s for (_, u, _), (_, _, s) in self._rows.items() if unit in (None, u))
+        return sorted(set(found))

@@ -1,0 +1,64 @@
+"""The values file read as CSV rows, without pandas: what the checks and the runs share.
+
+The checks (:mod:`annual_review.inputs.values`) build their table from :func:`csv_rows`;
+the runs cut each township's rows out with :func:`rows_of_unit`, so both read quoted
+line breaks and any column order the same way. Light enough for a build that finds
+nothing to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from annual_review.core.errors import InputError
+
+COLUMNS = ["year", "unit", "indicator", "value", "source", "illustrative"]
+
+
+def values_path(data_dir: Path | str, region_slug: str) -> Path:
+    """Where a region's values live."""
+    return Path(data_dir) / "values" / f"{region_slug}.csv"
+
+
+def csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """Non-blank CSV rows with the physical line each one starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            raise InputError(f"{name}, line {start}: not a readable CSV row: {exc}") from None
+        if fields and not (len(fields) == 1 and not fields[0].strip()):
+            rows.append((start, fields))
+
+
+def rows_of_unit(text: str, unit: str, name: str = "values.csv") -> str:
+    """The values file cut down to one unit's rows: the header and every row whose
+    ``unit`` column is ``unit``, read with the checks' own CSV reader (so quoted line
+    breaks and any column order are understood) and written back as CSV.
+
+    >>> text = 'unit,year,indicator,value,source,illustrative\\n'
+    >>> text += '甲镇,2024,a,1,"来源\\n第二行",false\\n乙镇,2024,a,2,x,false\\n'
+    >>> print(rows_of_unit(text, "甲镇"), end="")
+    unit,year,indicator,value,source,illustrative
+    甲镇,2024,a,1,"来源
+    第二行",false
+    """
+    rows = csv_rows(text, name)
+    if not rows:
+        return ""
+    header = [h.strip() for h in rows[0][1]]
+    column = header.index("unit") if "unit" in header else 1
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(rows[0][1])
+    for _, fields in rows[1:]:
+        if len(fields) > column and fields[column].strip() == unit:
+            writer.writerow(fields)
+    return out.getvalue()

@@ -1,0 +1,94 @@
+"""A year's Word files: one official-format .docx per unit, made from its published page.
+
+Each file is cached by its page's hash. A conversion that fails stays with its unit: the
+other units' files are written, and the unit's reason is returned for the build's
+manifest and summary, like a failed notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from annual_review.core.cache import touch
+from annual_review.core.files import write_if_changed
+from annual_review.figures.phrasing import report_title
+from annual_review.inputs.region import Region
+from annual_review.publish.pages import page_filename
+
+
+class Submitter(Protocol):
+    """Anything with ``submit`` (an executor, the build's worker pool)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future: ...
+
+
+@dataclass
+class WordFiles:
+    """The Word files written, and the units whose conversion failed, with the reason."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def convert_page(page: str, out: str) -> str:
+    """Convert one published page into a .docx at ``out`` (run on a worker)."""
+    from annual_review.publish.word import page_to_docx
+
+    page_to_docx(Path(page).read_text(encoding="utf-8"), Path(out))
+    return out
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"Word: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def write_word_files(
+    region: Region,
+    year: int,
+    year_dir: Path,
+    shared_cache: Path,
+    pool: Submitter | None = None,
+    log: Callable[[str, str], None] | None = None,
+) -> WordFiles:
+    """One official-format .docx per unit with a page; a failure is kept with its unit.
+
+    ``log(slug, text)``, when given, receives the whole traceback of a failed conversion.
+    """
+    site = year_dir / "site"
+    jobs = []
+    for unit in region.units:
+        page = site / page_filename(unit)
+        if page.is_file():
+            digest = hashlib.sha256(page.read_bytes()).hexdigest()[:32]
+            jobs.append((unit, page, shared_cache / "word" / f"{digest}.docx"))
+    result = WordFiles()
+    todo = [(unit.slug, page, cached) for unit, page, cached in jobs if not cached.is_file()]
+    for _, _, cached in jobs:
+        touch(cached)
+    futures: dict[str, Future] = {}
+    if pool is not None and len(todo) > 1:
+        futures = {s: pool.submit(convert_page, str(p), str(c)) for s, p, c in todo}
+    for slug, page, cached in todo:
+        try:
+            if slug in futures:
+                futures[slug].result()
+            else:
+                convert_page(str(page), str(cached))
+        except Exception as exc:  # pandoc, python-docx or a worker that died
+            result.failed[slug] = _reason(exc)
+            if log is not None:
+                log(slug, "".join(traceback.format_exception(exc)))
+    for unit, _, cached in jobs:
+        if unit.slug in result.failed:
+            continue
+        target = year_dir / f"{report_title(unit.name, year)}.docx"
+        write_if_changed(target, cached.read_bytes())
+        result.written.append(target)
+    return result

@@ -134,3 +134,18 @@ def test_the_checker_finds_a_backward_import(tmp_path: Path) -> None:
     found = imports_of(path)
     assert all(stage_of(t) is None or stage_of(t) <= STAGES.index("figures") for t, _, _ in found)
     assert stage_of("annual_review.publish.pages") > stage_of("annual_review.figures.facts")
+
+
+def test_git_ignores_no_module_of_the_library() -> None:
+    """A pattern such as ``build/`` must not hide a stage package from a commit."""
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "check-ignore", "--no-index", *map(str, MODULES)],
+        cwd=LIB,
+        capture_output=True,
+        text=True,
+    )
+    if listed.returncode == 128:
+        pytest.skip("not a git checkout")
+    assert listed.stdout.strip() == "", listed.stdout

@@ -17,12 +17,9 @@ from pathlib import Path
 
 from annual_review.core.layout import Project
 from annual_review.inputs.checks import check_inputs
-from annual_review.runs.execute import (
-    execute_run,
-    library_fingerprint,
-    normalise_notebook,
-    plan_runs,
-)
+from annual_review.runs.execute import execute_run
+from annual_review.runs.normalise import normalise_notebook
+from annual_review.runs.plan import library_fingerprint, plan_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -310,7 +310,7 @@ def task_sizes(project: Path) -> dict[str, float]:
 
     from annual_review.core.layout import Project
     from annual_review.inputs.checks import check_inputs
-    from annual_review.runs.execute import library_fingerprint, plan_runs
+    from annual_review.runs.plan import library_fingerprint, plan_runs
 
     proj = Project(project)
     sent, back = {"city": [], "township": []}, {"city": [], "township": []}

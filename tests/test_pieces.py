@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -79,15 +80,18 @@ def test_rows_of_unit_keeps_the_header_for_a_unit_with_no_rows() -> None:
 # ── normalising an executed notebook ──────────────────────────────────
 
 
+RUN_DIR = Path(tempfile.gettempdir()) / "annual-review-run-123"  # a run's temporary folder
+
+
 def executed(start: str) -> bytes:
     nb = nbformat.v4.new_notebook()
     nb.metadata["papermill"] = {
         "start_time": start,
         "end_time": start,
         "duration": 1.5,
-        "input_path": "/tmp/run-123/notebooks/township.ipynb",
-        "output_path": "/tmp/run-123/executed.ipynb",
-        "environment_variables": {"HOME": "/root"},
+        "input_path": str(RUN_DIR / "notebooks" / "township.ipynb"),
+        "output_path": str(RUN_DIR / "executed.ipynb"),
+        "environment_variables": {"HOME": str(Path.home())},
     }
     injected = nbformat.v4.new_code_cell("unit = '盐官镇'")
     injected.metadata["tags"] = ["injected-parameters"]
@@ -110,7 +114,7 @@ def test_normalised_notebooks_of_two_runs_are_the_same_bytes() -> None:
         "output_path": "o/y.ipynb",
     }
     assert [c["id"] for c in nb["cells"]] == ["injected-parameters", "cell-01"]
-    assert b"/tmp/" not in first and b"/root" not in first
+    assert str(RUN_DIR).encode() not in first and str(Path.home()).encode() not in first
 
 
 # ── the output sink of the in-process shell ───────────────────────────

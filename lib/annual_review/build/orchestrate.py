@@ -221,7 +221,8 @@ def _build_locked(
             made = write_word_files(found.region, options.year, year_dir, shared_cache, pool, log)
             word_files += made.written
             failed = made.failed
-            word_failures.update(failed if len(slugs) == 1 else {f"{slug}/{k}": v for k, v in failed.items()})
+            prefix = "" if len(slugs) == 1 else f"{slug}/"
+            word_failures.update({f"{prefix}{unit}": why for unit, why in failed.items()})
         write_manifest(
             year_dirs[slug],
             [s for s in specs if s.region == slug],
@@ -302,5 +303,3 @@ def _page_sources(
             )
         )
     return sources
-
-

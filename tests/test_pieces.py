@@ -147,6 +147,10 @@ def test_update_display_replaces_in_this_cell_and_in_earlier_ones() -> None:
         (0, 0, {"output_type": "display_data", "data": {"text/plain": "3"}, "metadata": {"m": 1}})
     ]
     sink.update({"text/plain": "?"}, None, "never-shown")  # like Jupyter: nothing to update
+    sink.display({"text/plain": "gone"}, None, display_id="cleared")
+    sink.clear(wait=False)
+    sink.take()
+    sink.update({"text/plain": "?"}, None, "cleared")  # cleared before its cell ended
     assert sink.take() == [] and sink.take_updates() == []
 
 

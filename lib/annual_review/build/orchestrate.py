@@ -24,7 +24,7 @@ from annual_review.build.prepare import (
 )
 from annual_review.build.record import Recorder, notebook_path, write_manifest
 from annual_review.core.cache import Cache, fingerprint
-from annual_review.core.files import cache_lock, write_atomic, year_lock
+from annual_review.core.files import cache_lock, year_lock
 from annual_review.core.imports import skip_unused_imports
 from annual_review.core.layout import Project
 from annual_review.figures.phrasing import report_title
@@ -213,12 +213,7 @@ def _build_locked(
     for (slug, found), region_pages in zip(checked.items(), published, strict=True):
         failed: dict[str, str] = {}
         if options.word:
-            year_dir = year_dirs[slug]
-
-            def log(unit: str, text: str, year_dir: Path = year_dir) -> None:
-                write_atomic(year_dir / "logs" / f"{unit}.word.log", text.encode("utf-8"))
-
-            made = write_word_files(found.region, options.year, year_dir, shared_cache, pool, log)
+            made = write_word_files(found.region, options.year, year_dirs[slug], shared_cache, pool)
             word_files += made.written
             failed = made.failed
             prefix = "" if len(slugs) == 1 else f"{slug}/"

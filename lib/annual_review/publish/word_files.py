@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from annual_review.core.cache import touch
-from annual_review.core.files import write_if_changed
+from annual_review.core.files import write_atomic, write_if_changed
 from annual_review.figures.phrasing import report_title
 from annual_review.inputs.region import Region
 from annual_review.publish.pages import page_filename
@@ -55,12 +55,9 @@ def write_word_files(
     year_dir: Path,
     shared_cache: Path,
     pool: Submitter | None = None,
-    log: Callable[[str, str], None] | None = None,
 ) -> WordFiles:
-    """One official-format .docx per unit with a page; a failure is kept with its unit.
-
-    ``log(slug, text)``, when given, receives the whole traceback of a failed conversion.
-    """
+    """One official-format .docx per unit with a page; a failure is kept with its unit,
+    its whole traceback in ``logs/<slug>.word.log``."""
     site = year_dir / "site"
     jobs = []
     for unit in region.units:
@@ -83,8 +80,8 @@ def write_word_files(
                 convert_page(str(page), str(cached))
         except Exception as exc:  # pandoc, python-docx or a worker that died
             result.failed[slug] = _reason(exc)
-            if log is not None:
-                log(slug, "".join(traceback.format_exception(exc)))
+            trace = "".join(traceback.format_exception(exc))
+            write_atomic(year_dir / "logs" / f"{slug}.word.log", trace.encode("utf-8"))
     for unit, _, cached in jobs:
         if unit.slug in result.failed:
             continue

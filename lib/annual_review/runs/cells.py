@@ -67,8 +67,9 @@ class OutputSink:
         cell or an earlier one (as Jupyter does), instead of adding one."""
         for cell, output in self._placed.get(display_id, []):
             output["data"], output["metadata"] = data, metadata or {}
-            if cell != self.cells_taken:
-                self.updates.append((cell, self._positions[id(output)], dict(output)))
+            position = self._positions.get(id(output))  # None: cleared before it was kept
+            if cell != self.cells_taken and position is not None:
+                self.updates.append((cell, position, dict(output)))
 
     def result(self, data: dict, metadata: dict | None, count: int) -> None:
         self._add(

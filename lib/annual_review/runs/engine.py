@@ -4,8 +4,8 @@ Registered as an entry point, so ``papermill --engine annual-review in.ipynb out
 runs a notebook the way ``annual-review build`` does (see :mod:`annual_review.runs.warm`):
 no kernel to start, nothing to import, a fresh process per notebook. Papermill's own
 bookkeeping is kept (injected parameters, cell status and times, errors raised as
-``PapermillExecutionError`` with the failing cell), except that the output notebook is
-written once at the end instead of at every cell start and end.
+``PapermillExecutionError`` with the failing cell). A build passes papermill's
+``request_save_on_cell_execute=False``, so the output notebook is written once, at the end.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import os
 import nbformat
 from papermill.engines import Engine
 
+from annual_review.core.errors import CellTimeout, RunDied
 from annual_review.runs.cells import LANGUAGE_INFO
-from annual_review.runs.warm import CellTimeout, RunDied, run_cells
+from annual_review.runs.warm import run_cells
 
 
 def _error_output(ename: str, evalue: str) -> nbformat.NotebookNode:

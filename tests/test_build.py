@@ -73,7 +73,7 @@ def test_pages_load_nothing_from_outside_and_leak_nothing(site: Path, built: Pat
 
 def test_township_pages_say_their_figures_are_illustrative(site: Path) -> None:
     for name in [*TOWNSHIP_PAGES, "index.html"]:
-        assert "示意数据提示" in (site / name).read_text(encoding="utf-8"), name
+        assert "示意数据说明" in (site / name).read_text(encoding="utf-8"), name
 
 
 def test_each_page_has_at_least_four_charts_with_alt_text(site: Path) -> None:
@@ -126,12 +126,26 @@ def test_manifest_records_every_unit(built: Path) -> None:
     assert manifest["packages"]["papermill"]
 
 
-def test_city_page_lists_data_driven_findings_apart_from_the_analysts_text(site: Path) -> None:
-    html = (site / "index.html").read_text(encoding="utf-8")
-    part3 = html[html.index('id="part-3"') : html.index('id="part-4"')]
-    assert "ar-shortcoming" in part3 and "ar-finding" in part3
-    finding = part3[part3.index("ar-finding") :]
-    assert "行政复议纠错7件" in finding and "1.96%" in finding
+def test_pages_hold_only_confirmed_findings_and_end_with_the_signature(built: Path) -> None:
+    site = built / "outputs" / "2024" / "site"
+    for unit in REGION.units:
+        html = (site / ("index.html" if unit.level == "city" else f"{unit.slug}.html")).read_text(
+            encoding="utf-8"
+        )
+        for word in ("待确认", "数据提示", "数据生成"):
+            assert word not in html, (unit.slug, word)
+        main = html[html.index('<main class="ar-main"') : html.index("</main>")]
+        signature = main[main.rindex('<section class="ar-signature"') :]
+        assert f'<p class="ar-issuer">{unit.name.replace("街道", "街道办事处")}' in signature or (
+            f'<p class="ar-issuer">{unit.name}人民政府' in signature
+        )
+        assert re.search(r"2025年\d{1,2}月\d{1,2}日</time>", signature), unit.slug
+    xucun = (site / "xucun.html").read_text(encoding="utf-8")
+    assert '<p class="ar-data-findings">从年度指标看，被申请行政复议5件' in xucun  # confirmed
+    assert "行政复议纠错7件，纠错率" not in (site / "index.html").read_text(encoding="utf-8")
+    review = (built / "outputs" / "2024" / "review.html").read_text(encoding="utf-8")
+    assert "<code>f-recon_corrected</code>" in review and "已排除" in review
+    assert not (site / "review.html").exists()  # the analyst's page is not published
 
 
 def test_pages_weigh_at_most_one_and_a_half_megabytes(built: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from annual_review.blocks.review import Review
 from annual_review.core.errors import InputError
 from annual_review.figures.facts import Facts
-from annual_review.figures.findings import evaluate, shown
+from annual_review.figures.findings import evaluate
 from annual_review.inputs.catalog import Indicator, load_catalog
 from annual_review.inputs.params import FindingReview, parse_params
 from pydantic import ValidationError
@@ -49,35 +49,40 @@ def test_haining_2024_lists_the_seven_corrections_with_the_rate(city: Review) ->
     assert not finding.illustrative  # 7 and 358 are both stated in the 2024 report
 
 
-def test_part_3_shows_findings_apart_from_the_analysts_shortcomings(city: Review) -> None:
-    block = city.part(3)
-    html = block.html
-    assert html.index('class="ar-shortcoming"') < html.index("（数据提示）")
-    assert html.index("（数据提示）") < html.index('class="ar-finding"')
-    assert "行政复议纠错7件，纠错率1.96%（以结案数为分母）" in html
-    assert "［数据生成］" in html and "待确认" in html
-    assert (3, "findings", "（数据提示）") in block.headings
+def test_part_3_writes_only_confirmed_findings_as_prose(city: Review) -> None:
+    unreviewed = with_reviews(city).part(3)
+    assert "行政复议纠错7件" not in unreviewed.html
+    for word in ("数据提示", "数据生成", "待确认", "f-recon_corrected"):
+        assert word not in unreviewed.html
+    confirmed = with_reviews(city, **{"f-recon_corrected": FindingReview(status="confirmed")}).part(
+        3
+    )
+    html = confirmed.html
+    assert '<p class="ar-data-findings">从年度指标看，行政复议纠错7件，纠错率1.96%' in html
+    assert "部分行政行为的合法性或适当性仍有欠缺。</p>" in html  # the catalogue's comment
+    assert html.index("ar-data-findings") < html.index('class="ar-shortcoming"')
+    assert [h[1] for h in confirmed.headings] == ["part-3"]  # no heading of its own
 
 
 def test_dismissed_findings_are_not_shown(city: Review) -> None:
     review = with_reviews(city, **{"f-recon_corrected": FindingReview(status="dismissed")})
     html = review.part(3).html
-    assert "f-recon_corrected" not in html and "ar-finding" not in html
+    assert "行政复议纠错7件" not in html and "ar-data-findings" not in html
     assert 'class="ar-shortcoming"' in html  # the analyst's text stays
 
 
-def test_confirmed_findings_are_marked_with_the_note(city: Review) -> None:
-    verdict = FindingReview(status="confirmed", note="已在第一条不足中分析<原因>")
+def test_a_confirmed_findings_note_replaces_the_catalogue_comment(city: Review) -> None:
+    verdict = FindingReview(status="confirmed", note="程序意识不强<原因>。")
     html = with_reviews(city, **{"f-recon_corrected": verdict}).part(3).html
-    assert 'data-status="confirmed"' in html and "（已确认）" in html
-    assert "已在第一条不足中分析&lt;原因&gt;" in html
+    assert "（以结案数为分母），程序意识不强&lt;原因&gt;。</p>" in html
+    assert "合法性或适当性仍有欠缺" not in html
 
 
-def test_shown_keeps_order_and_verdicts(city: Review) -> None:
+def test_confirmed_findings_lists_only_the_confirmed(city: Review) -> None:
     found = city.data_findings()
     confirmed = FindingReview(status="confirmed")
-    assert shown(found, {"f-recon_corrected": confirmed})[0] == (found[0], confirmed)
-    assert shown(found, {}) == [(f, None) for f in found]
+    assert with_reviews(city, **{"f-recon_corrected": confirmed}).confirmed_findings() == found
+    assert with_reviews(city).confirmed_findings() == []
 
 
 @pytest.mark.parametrize(
@@ -167,8 +172,10 @@ def test_a_real_township_page_lists_its_rise_in_cases() -> None:
 def test_unknown_finding_id_in_params_stops_loading(tmp_path: Path) -> None:
     params = shutil.copytree(ROOT / "params", tmp_path / "params")
     path = params / "2024" / "haining.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nfindings:\n" in text
     path.write_text(
-        path.read_text(encoding="utf-8") + "findings:\n  f-recon_corected: {status: dismissed}\n",
+        text.replace("\nfindings:\n", "\nfindings:\n  f-recon_corected: {status: dismissed}\n"),
         encoding="utf-8",
     )
     with pytest.raises(InputError, match=r"field findings\.f-recon_corected: no rule"):
@@ -177,6 +184,7 @@ def test_unknown_finding_id_in_params_stops_loading(tmp_path: Path) -> None:
 
 def test_bad_finding_verdicts_are_named() -> None:
     text = (ROOT / "params" / "2024" / "haining.yaml").read_text(encoding="utf-8")
+    text = text[: text.index("\nfindings:\n")] + "\n"  # the example's own verdicts
     with pytest.raises(InputError, match=r"field findings\.f-recon_corrected\.status"):
         parse_params(
             text + "findings:\n  f-recon_corrected: {status: maybe}\n", source="haining.yaml"

@@ -62,7 +62,7 @@ def test_township_notebook_runs_for_another_unit(project: Path, tmp_path: Path) 
     )
     html = html_of(nbformat.read(out, as_version=4))
     assert "黄湾镇2024年法治政府建设年度报告" in html
-    assert "示意数据提示" in html
+    assert "示意数据说明" in html
     assert "100.00%" in html  # 11 of 11 villages have a legal adviser
     assert html.count('<figure class="ar-chart"') >= 4
 

@@ -27,6 +27,8 @@ def params(year: int, plans: list[str], status: dict | None = None) -> ReviewPar
     return ReviewParams(
         year=year,
         unit="海宁市",
+        issuer="海宁市人民政府",
+        date=f"{year + 1}-02-20",
         shortcomings=[{"title": "t", "detail": "d"}],
         plans=[{"id": p, "title": f"计划{p}", "detail": "d"} for p in plans],
         plan_status=status or {},
@@ -122,7 +124,9 @@ def test_2025_city_report_opens_part_4_with_last_years_plans() -> None:
     for title in ("深化预防性法治体系建设", "加强涉外法治工作体系和能力建设"):
         assert title in html  # titles come from the 2024 params
     assert "已完成" in html and "推进中" in html
-    assert (3, "plan-status", "上年计划落实情况") in block.headings
+    assert 'id="plan-status"' in html  # a sentence; the table is an exhibit
+    assert '<section class="ar-exhibit" data-exhibit="table"><table class="ar-table ar-plan' in html
+    assert '<h3 id="plan-p2026' in html  # next year's plans headed （一）… like part 2
 
 
 def test_2024_report_has_no_plan_table() -> None:

@@ -146,14 +146,15 @@ def test_city_notebook_calls_run_without_a_kernel() -> None:
     html = run_without_kernel("city.ipynb", 2024, "海宁市")
     assert "海宁市2024年法治政府建设年度报告" in html
     assert "新收行政复议案件391件，同比增长67.81%" in html
-    assert html.index('id="trends"') < html.index('id="part-3"') < html.index('id="findings"')
-    assert "行政复议纠错7件，纠错率1.96%（以结案数为分母）" in html
+    assert html.index('id="trends"') < html.index('id="part-3"') < html.index("ar-signature")
+    assert "ar-data-findings" not in html  # the one finding is dismissed in the params
+    assert html.rstrip().endswith("</aside>") and "2025年3月1日" in html  # 落款, then sources
     assert "上年计划落实情况" not in html
 
 
 def test_city_notebook_runs_for_2025_with_the_plan_table() -> None:
     html = run_without_kernel("city.ipynb", 2025, "海宁市")
-    assert "海宁市2025年法治政府建设年度报告" in html and "示意数据提示" in html
+    assert "海宁市2025年法治政府建设年度报告" in html and "示意数据说明" in html
     assert "上年计划落实情况" in html and "已完成" in html
 
 

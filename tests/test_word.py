@@ -92,6 +92,9 @@ def test_the_four_parts_are_heading_1(request, which: str) -> None:
     assert [p[:2] for p in parts] == ["一、", "二、", "三、", "四、"]
     sections = paragraphs_in(document, "Heading 2")
     assert sections and sections[0].startswith("（一）")
+    headings = [p for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+    direct = [r for p in headings for r in p._p.xpath(".//w:r/w:rPr/w:b | .//w:r/w:rPr/w:i")]
+    assert direct == []  # the style alone gives 黑体 / 楷体_GB2312
 
 
 @pytest.mark.parametrize("which", ["city", "township"])
@@ -209,19 +212,25 @@ def test_page_size_and_margins(request, which: str) -> None:
 
 
 @pytest.mark.parametrize("which", ["city", "township"])
-def test_the_footer_numbers_pages_between_em_dashes(request, which: str) -> None:
+def test_the_footers_number_pages_between_em_dashes_at_the_outer_edge(request, which: str) -> None:
     document = request.getfixturevalue(which)
-    footer = document.sections[0].footer
-    assert not footer.is_linked_to_previous
-    xml = footer._element
-    instructions = "".join(xml.xpath(".//w:instrText/text()"))
-    assert instructions.split() == ["PAGE"]
-    text = "".join(xml.xpath(".//w:t/text()"))
-    assert text.startswith("\u2014") and text.endswith("\u2014")
-    paragraph = footer.paragraphs[0]
-    assert paragraph.alignment == 1  # centred
-    assert {r._r.xpath("./w:rPr/w:rFonts/@w:eastAsia")[0] for r in paragraph.runs} == {"宋体"}
-    assert {r.font.size.pt for r in paragraph.runs} == {14}
+    assert document.settings.odd_and_even_pages_header_footer is True
+    section = document.sections[0]
+    for footer, alignment, side in (
+        (section.footer, 2, "right"),
+        (section.even_page_footer, 0, "left"),
+    ):
+        assert not footer.is_linked_to_previous
+        xml = footer._element
+        instructions = "".join(xml.xpath(".//w:instrText/text()"))
+        assert instructions.split() == ["PAGE"]
+        text = "".join(xml.xpath(".//w:t/text()"))
+        assert text.startswith("\u2014") and text.endswith("\u2014")
+        (paragraph,) = footer.paragraphs
+        assert paragraph.alignment == alignment  # odd pages right, even pages left
+        assert paragraph._p.xpath(f"./w:pPr/w:ind/@w:{side}") == ["280"]  # one 4号 character
+        assert {r._r.xpath("./w:rPr/w:rFonts/@w:eastAsia")[0] for r in paragraph.runs} == {"宋体"}
+        assert {r.font.size.pt for r in paragraph.runs} == {14}
 
 
 def test_the_reference_document_carries_the_format(reference: Path) -> None:
@@ -230,6 +239,12 @@ def test_the_reference_document_carries_the_format(reference: Path) -> None:
     section = document.sections[0]
     assert section.top_margin.mm == pytest.approx(37, abs=TOLERANCE_MM)
     assert "PAGE" in "".join(section.footer._element.xpath(".//w:instrText/text()"))
+    assert "PAGE" in "".join(section.even_page_footer._element.xpath(".//w:instrText/text()"))
+    assert document.settings.odd_and_even_pages_header_footer is True
+    (grid,) = section._sectPr.xpath("./w:docGrid")
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "579")
+    for name in ("Table Number", "Attachment Label", "Attachment Title", "Issuer", "Date"):
+        assert document.styles[name] is not None
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -255,7 +270,9 @@ def test_conversion_leaves_the_page_alone_and_writes_atomically(
     page = before.decode("utf-8")
     out = tmp_path / "out" / docx_name(TOWNSHIP_TITLE)
     assert page_to_docx(page, out, reference=reference) == out
+    first = out.read_bytes()
     assert page_to_docx(page, out, reference=reference) == out  # replaces in place
+    assert out.read_bytes() == first  # the same bytes for the same page
     assert source.read_bytes() == before
     assert source.stat().st_mtime_ns == stamp
     assert page == before.decode("utf-8")

@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--no-word", action="store_true", help="skip the Word (.docx) files")
     b.add_argument(
+        "--final",
+        action="store_true",
+        help="the build to send: exit 2 while a finding is unreviewed or placeholder text is left",
+    )
+    b.add_argument(
         "--engine",
         choices=["warm", "papermill"],
         default="warm",
@@ -152,6 +157,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--region", default="haining")
     c.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
     c.add_argument(
+        "--final",
+        action="store_true",
+        help="also exit 2 while a finding is unreviewed or placeholder text is left",
+    )
+    c.add_argument(
         "--unit",
         action="append",
         default=[],
@@ -213,6 +223,7 @@ def _build(args) -> int:
         scheduler=args.scheduler,
         engine=args.engine,
         word=not args.no_word,
+        final=args.final,
     )
     bar = None
     counts = {"done": 0, "failed": 0, "cached": 0}
@@ -251,6 +262,16 @@ def _build(args) -> int:
         return EXIT_FAILED
     if not args.quiet:
         print(f"site: {site}/index.html")
+    for page in report.review_pages:
+        where = page.relative_to(project.root).as_posix()
+        if report.unreviewed:
+            print(
+                f"findings from the data awaiting review (left out of the report): "
+                f"{report.unreviewed}; see {where}",
+                file=sys.stderr,
+            )
+        elif not args.quiet:
+            print(f"review: {where}")
     return EXIT_OK
 
 
@@ -344,11 +365,28 @@ def _clean_cache(args) -> int:
 
 
 def _check(args) -> int:
+    from annual_review.figures.facts import Facts
+    from annual_review.figures.gate import final_problems, review_items
+
     project = Project.find(args.project)
-    check_inputs(
+    valid = check_inputs(
         project, args.year, args.region, parse_parameters(args.parameter), args.unit or None
     )
+    gate = review_items(valid, Facts(valid.values, valid.catalog), args.year)
     print(f"{args.year}: data, params and notebooks are valid")
+    for item in gate.items:
+        print(f"  {item.params_file}: {item.id} [{item.status_name}] {item.unit}：{item.sentence}")
+        if item.status == "unreviewed":
+            print(f"      findings:\n      {item.confirm_line}\n   or {item.dismiss_line}")
+    for line in gate.placeholders:
+        print(f"  {line}")
+    open_items = len(gate.unreviewed())
+    print(
+        f"findings: {len(gate.items)}, unreviewed: {open_items}; "
+        f"placeholders left: {len(gate.placeholders)}"
+    )
+    if args.final and (problems := final_problems(gate)):
+        raise InputError("\n".join(["not ready to send (--final):", *problems]))
     return EXIT_OK
 
 

@@ -50,3 +50,24 @@ def figure_text(figure: Figure) -> str:
 def change_text(now: Figure, last: Figure) -> str:
     """The change from last year as a table cell, escaped."""
     return safe_html.text(change_cell(now.value, last.value, now.indicator.measure))
+
+
+def exhibit(kind: str, content: str) -> str:
+    """Wrap a key table or a chart as an exhibit: the page shows it where it stands, the
+    Word file moves it into a numbered attachment after the signature (GB/T 9704).
+
+    >>> exhibit("table", "<table></table>")
+    '<section class="ar-exhibit" data-exhibit="table"><table></table></section>'
+    """
+    if kind not in ("table", "chart"):
+        raise ValueError(f"unknown exhibit kind {kind!r}")
+    return f'<section class="ar-exhibit" data-exhibit="{kind}">{content}</section>'
+
+
+def chart_note(text: str) -> str:
+    """The one line that stands for a chart with nothing to draw (escaped).
+
+    >>> chart_note("本年无比率指标数据")
+    '<p class="ar-chart-note">（本年无比率指标数据，未绘图。）</p>'
+    """
+    return f'<p class="ar-chart-note">（{safe_html.text(text)}，未绘图。）</p>'

@@ -98,7 +98,7 @@ def text_width(text: str, points: float = FONT_PT) -> float:
 
 
 def _new(
-    title: str,
+    unit: str,
     height: float = 3.8,
     *,
     left: float = 0.75,
@@ -106,17 +106,21 @@ def _new(
     bottom: float = 0.55,
 ):
     """A figure with fixed margins in inches (matplotlib's constrained layout costs
-    as much as drawing the chart, so margins are computed from the label lengths)."""
+    as much as drawing the chart, so margins are computed from the label lengths).
+
+    The picture carries no title: the caption under it is the chart's one title (a
+    report numbers its figures there). Only the unit is written, small, at the top left.
+    """
     apply_style()
     fig, ax = figure_with_axes(height)
-    top = 0.45
+    top = 0.35
     fig.subplots_adjust(
         left=left / WIDTH_IN,
         right=1 - right / WIDTH_IN,
         bottom=bottom / height,
         top=1 - top / height,
     )
-    ax.set_title(title)
+    ax.set_title(unit_note(unit), loc="left", fontsize=9, color="#404040")
     return fig, ax
 
 
@@ -127,8 +131,13 @@ def _values_written_out(ax, axis: str) -> None:
     ax.spines["left" if axis == "y" else "bottom"].set_visible(False)
 
 
-def _with_unit(title: str, unit: str) -> str:
-    return f"{title}（单位：{unit}）" if unit else title
+def unit_note(unit: str) -> str:
+    """The unit written on a chart, if it has one.
+
+    >>> unit_note("件"), unit_note("")
+    ('单位：件', '')
+    """
+    return f"单位：{unit}" if unit else ""
 
 
 def _legend_room(names) -> float:
@@ -139,15 +148,19 @@ def _legend_room(names) -> float:
 def grouped_bars(
     title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str
 ) -> Figure:
-    """Vertical bars per label, one colour per series (e.g. last year and this year)."""
-    fig, ax = _new(_with_unit(title, unit), left=0.2, right=_legend_room(series))
+    """Vertical bars per label, one colour per series (e.g. last year and this year).
+
+    ``title`` is kept in the recipe for the caption; a missing value (None) has no bar
+    and is labelled "—", never drawn as 0.
+    """
+    fig, ax = _new(unit, left=0.2, right=_legend_room(series))
     width = 0.8 / max(len(series), 1)
     for k, (name, values) in enumerate(series.items()):
         xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
         heights = [v if v is not None else 0 for v in values]
         bars = ax.bar(xs, heights, width=width * 0.95, label=name, color=PALETTE[k % len(PALETTE)])
         ax.bar_label(
-            bars, labels=["" if v is None else f"{v:g}" for v in values], padding=2, fontsize=8
+            bars, labels=["—" if v is None else f"{v:g}" for v in values], padding=2, fontsize=8
         )
     ax.set_xticks(range(len(labels)), labels)
     _values_written_out(ax, "y")
@@ -163,10 +176,11 @@ def ranked_bars(
     unit: str,
     value_format: str = "{:g}",
 ) -> Figure:
-    """Horizontal bars sorted from largest to smallest."""
+    """Horizontal bars sorted from largest to smallest (every value known: a caller
+    leaves out the labels without a figure)."""
     order = sorted(range(len(labels)), key=lambda i: values[i])
     fig, ax = _new(
-        _with_unit(title, unit),
+        unit,
         height=max(2.6, 0.32 * len(labels) + 0.8),
         left=0.25 + max((text_width(n) for n in labels), default=0.0),
         right=0.4,
@@ -185,7 +199,7 @@ def ranked_bars(
 def rate_bars(title: str, labels: Sequence[str], rates: Sequence[float | None]) -> Figure:
     """Horizontal bars of percentages on a common 0–100 scale."""
     fig, ax = _new(
-        title,
+        "%",
         height=max(2.2, 0.45 * len(labels) + 0.6),
         left=0.25 + max((text_width(n) for n in labels), default=0.0),
         right=0.4,
@@ -212,7 +226,7 @@ def part_of_whole(
     unit: str,
 ) -> Figure:
     """Stacked bars: the part (e.g. settled) and the rest of each whole."""
-    fig, ax = _new(_with_unit(title, unit), left=0.2, right=_legend_room([part_name, rest_name]))
+    fig, ax = _new(unit, left=0.2, right=_legend_room([part_name, rest_name]))
     rest = [w - p for p, w in zip(parts, wholes, strict=True)]
     ax.bar(labels, parts, color=PALETTE[0], label=part_name)
     bars = ax.bar(labels, rest, bottom=parts, color="#bfbfbf", label=rest_name)
@@ -242,10 +256,9 @@ def small_multiples(
     apply_style()
     ncols = min(4, max(len(panels), 1))
     nrows = max(1, math.ceil(len(panels) / ncols))
-    height = 1.7 * nrows + 0.7
+    height = 1.7 * nrows + 0.3
     fig, ax = figure_with_axes(height)
-    fig.suptitle(title, y=1 - 0.12 / height)
-    ax.set_position((0.02, 0.2 / height, 0.96, 1 - 0.85 / height))
+    ax.set_position((0.02, 0.2 / height, 0.96, 1 - 0.4 / height))
     ax.set_axis_off()
     ax.set_xlim(0, ncols)
     ax.set_ylim(-nrows, 0)

@@ -83,17 +83,14 @@ class UnitReview:
         found = self.catalog.for_level(self.unit.level, key_only=key_only)
         return [i for i in found if section is None or i.section == section]
 
-    def shows_illustrative(self) -> bool:
-        """Whether any figure on this page (or its text) is illustrative."""
-        units = [u.name for u in self.region.units] if self.is_city else [self.unit.name]
-        years = (self.year, self.year - 1)
-        return self.params.illustrative or any(
-            self.fig(i.id, y, u).illustrative
-            for i in self.catalog.indicators
-            for y in years
-            for u in units
-            if not i.derived
-        )
+    def shows_illustrative_figures(self) -> bool:
+        """Whether a figure this report can show is flagged illustrative in the data.
+
+        The city's report shows its townships' figures too; every report shows the
+        years up to its own (the trends table).
+        """
+        units = {u.name for u in self.region.units} if self.is_city else {self.unit.name}
+        return self.facts.any_illustrative(units, self.year)
 
     def mark(self, figure: Figure) -> str:
         return (
@@ -127,6 +124,15 @@ class UnitReview:
     def data_findings(self) -> list[Finding]:
         """Every finding the catalogue's rules raise for this unit and year (dismissed too)."""
         return evaluate(self.facts, self.catalog, self.unit.name, self.unit.level, self.year)
+
+    def confirmed_findings(self) -> list[Finding]:
+        """The findings the analyst confirmed in the params: the only ones reported."""
+        reviews = self.params.findings
+        return [
+            f
+            for f in self.data_findings()
+            if f.id in reviews and reviews[f.id].status == "confirmed"
+        ]
 
     # ── part 4: last year's plans, then next year's ──────────────────
     def last_year_plans(self) -> list[PlanRow]:

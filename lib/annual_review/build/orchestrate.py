@@ -24,9 +24,11 @@ from annual_review.build.prepare import (
 )
 from annual_review.build.record import Recorder, notebook_path, write_manifest
 from annual_review.core.cache import Cache, fingerprint
-from annual_review.core.files import cache_lock, year_lock
+from annual_review.core.errors import InputError
+from annual_review.core.files import cache_lock, write_if_changed, year_lock
 from annual_review.core.imports import skip_unused_imports
 from annual_review.core.layout import Project
+from annual_review.figures.gate import final_problems
 from annual_review.figures.phrasing import report_title
 from annual_review.inputs.region import Region
 from annual_review.publish.pages import (
@@ -38,6 +40,7 @@ from annual_review.publish.pages import (
     page_filename,
     publish_sites,
 )
+from annual_review.publish.review_page import review_page
 from annual_review.publish.word_files import write_word_files
 from annual_review.runs.executors import LocalPool, run_dask
 from annual_review.runs.plan import RunOutcome, RunSpec, library_fingerprint, plan_runs
@@ -58,6 +61,7 @@ class BuildOptions:
     scheduler: str = ""
     engine: str = "warm"
     word: bool = True
+    final: bool = False  # the build to send: refuse unreviewed findings and placeholders
 
 
 @dataclass
@@ -69,6 +73,8 @@ class BuildReport:
     site: Path | None
     word_files: list[Path] = field(default_factory=list)
     word_failures: dict[str, str] = field(default_factory=dict)
+    review_pages: list[Path] = field(default_factory=list)
+    unreviewed: int = 0
 
     @property
     def failed(self) -> list[str]:
@@ -147,6 +153,10 @@ def build(
             )
             for r in slugs
         }
+        if options.final:
+            problems = [p for found in checked.values() for p in final_problems(found.gate)]
+            if problems:
+                raise InputError("\n".join(["not ready to send (--final):", *problems]))
         # Bad input stopped above with nothing written; from here the build uses the
         # cache, and a prune must wait for it.
         with cache_lock(project.outputs_dir / ".cache"):
@@ -226,13 +236,20 @@ def _build_locked(
             library,
             failed,
         )
+    review_pages = []
+    for slug, found in checked.items():
+        path = year_dirs[slug] / "review.html"
+        title = f"{report_title(found.region.name, options.year)}：数据提示审核"
+        write_if_changed(path, review_page(found.gate, title).encode("utf-8"))
+        review_pages.append(path)
+    unreviewed = sum(len(found.gate.unreviewed()) for found in checked.values())
     single = len(slugs) == 1
     outcomes = {
         (slug if single else f"{region}/{slug}"): o
         for (region, slug), o in recorder.outcomes.items()
     }
     site = year_dirs[slugs[0]] / "site" if single else project.year_dir(options.year)
-    return BuildReport(outcomes, pages, site, word_files, word_failures)
+    return BuildReport(outcomes, pages, site, word_files, word_failures, review_pages, unreviewed)
 
 
 def _make_font(cache_dir: str, characters: str) -> str:
@@ -266,8 +283,7 @@ def _page_sources(
                 filename=page_filename(unit),
                 title=report_title(unit.name, year),
                 notebook=notebook,
-                status=status,
-                sources=tuple(checked.unit_sources[unit.slug]),
+                status=status,  # the report ends with its own sources note
             )
         )
     titles = {
@@ -285,7 +301,7 @@ def _page_sources(
                 }
             )
         ),
-        "indicators": ("data/indicators.yaml",),
+        "indicators": (),
     }
     for slug in SITE_PAGES:
         sources.append(

@@ -21,6 +21,7 @@ from typing import Any
 from annual_review.core.cache import Cache, fingerprint
 from annual_review.core.errors import InputError
 from annual_review.core.layout import Project
+from annual_review.figures.gate import Gate
 from annual_review.inputs.region import Region, load_region
 from annual_review.inputs.values_file import values_path
 from annual_review.publish.assets import TEMPLATES
@@ -39,6 +40,7 @@ class Checked:
     region: Region
     run_parameters: dict[str, dict[str, Any]]
     unit_sources: dict[str, list[str]]
+    gate: Gate
     site_notebooks: dict[str, bytes] = field(default_factory=dict)
     pending: Future | None = field(default=None, repr=False, compare=False)
 
@@ -58,6 +60,7 @@ class Checked:
             {
                 "run_parameters": self.run_parameters,
                 "unit_sources": self.unit_sources,
+                "gate": self.gate.to_json_data(),
                 "site_notebooks": {
                     k: base64.b64encode(v).decode() for k, v in self.site_notebooks.items()
                 },
@@ -70,7 +73,8 @@ class Checked:
     def from_json(cls, region: Region, text: str) -> Checked:
         raw = json.loads(text)
         notebooks = {k: base64.b64decode(v) for k, v in raw["site_notebooks"].items()}
-        return cls(region, raw["run_parameters"], raw["unit_sources"], notebooks)
+        gate = Gate.from_json_data(raw["gate"])
+        return cls(region, raw["run_parameters"], raw["unit_sources"], gate, notebooks)
 
 
 def input_files(project: Project, year: int, region_slug: str) -> list[Path]:
@@ -133,6 +137,7 @@ def check_and_keep(
     data-made site pages in the background: in this process or, when given, by
     ``draw_site_pages(data_dir, region_slug, year)`` (a process forked for it)."""
     from annual_review.figures.facts import Facts
+    from annual_review.figures.gate import review_items
     from annual_review.inputs.checks import check_inputs
 
     valid = check_inputs(project, year, region_slug, cli_parameters, units)
@@ -142,7 +147,8 @@ def check_and_keep(
     else:
         pending = _in_background(_site_notebooks, facts, valid.catalog, valid.region, year)
     sources = _unit_sources(valid.region, facts)
-    return Checked(valid.region, valid.run_parameters, sources, pending=pending)
+    gate = review_items(valid, facts, year)
+    return Checked(valid.region, valid.run_parameters, sources, gate, pending=pending)
 
 
 def _in_background(fn, *args) -> Future:

@@ -72,6 +72,12 @@ class Facts:
         """Just the value of :meth:`figure`."""
         return self.figure(indicator_id, unit, year).value
 
+    def any_illustrative(self, units: set[str], up_to: int) -> bool:
+        """Whether a stored figure of these units, of a year up to ``up_to``, is illustrative."""
+        return any(
+            flag for (y, u, _), (_, flag, _) in self._rows.items() if u in units and y <= up_to
+        )
+
     def sources(self, unit: str | None = None) -> list[str]:
         """Distinct sources of the stored rows (of one unit, or all)."""
         found = (s for (_, u, _), (_, _, s) in self._rows.items() if unit in (None, u))

@@ -4,7 +4,8 @@ The catalogue gives some indicators ``findings:`` rules (see :class:`catalog.Fin
 :func:`evaluate` applies them to one unit and year and returns one :class:`Finding` per
 rule that fires, with a sentence phrased by :mod:`text`. The analyst confirms or dismisses a
 finding by its id in the params (``findings: {f-recon_corrected: {status: confirmed}}``);
-:func:`shown` drops the dismissed ones. Everything here is pure: no files, no HTML.
+only confirmed findings are written in the report (:mod:`.gate` lists them all for
+review). Everything here is pure: no files, no HTML.
 """
 
 from __future__ import annotations
@@ -21,13 +22,11 @@ from annual_review.figures.phrasing import (
     rate_change_phrase,
 )
 from annual_review.inputs.catalog import Catalog, FindingRule, Indicator
-from annual_review.inputs.params import FindingReview
 
 __all__ = [
     "Finding",
     "evaluate",
     "fires",
-    "shown",
 ]
 
 
@@ -192,14 +191,3 @@ def evaluate(facts: Facts, catalog: Catalog, unit: str, level: str, year: int) -
                 )
             )
     return found
-
-
-def shown(
-    findings: list[Finding], reviews: dict[str, FindingReview]
-) -> list[tuple[Finding, FindingReview | None]]:
-    """The findings to print with the analyst's verdict; dismissed ones are left out."""
-    return [
-        (f, reviews.get(f.id))
-        for f in findings
-        if reviews.get(f.id) is None or reviews[f.id].status != "dismissed"
-    ]

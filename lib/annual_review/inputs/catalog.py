@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,20 @@ DERIVED_KINDS = ("rate", "ratio")
 FINDING_ID = r"^f-[a-z0-9][a-z0-9_-]*$"
 RATE_RULES = ("down_pp", "up_pp")
 COUNT_RULES = ("up_share", "down_share")
+
+
+def ranked_by_default(kind: str, direction: str) -> bool:
+    """Whether the overview ranks the townships on an indicator whose ``rank`` is unset.
+
+    Work volumes (counts that are better higher or not judged) are ranked; adverse
+    outcomes (``lower``), rates, ratios and stated percentages only when asked.
+
+    >>> ranked_by_default("count", "neutral"), ranked_by_default("count", "higher")
+    (True, True)
+    >>> ranked_by_default("count", "lower"), ranked_by_default("rate", "higher")
+    (False, False)
+    """
+    return kind in COUNT_KINDS and direction != "lower"
 
 
 class FindingRule(BaseModel):
@@ -64,6 +79,13 @@ class Indicator(BaseModel):
         default=None, min_length=1, description="简称，如 纠错率（与全称同句出现时使用）"
     )
     findings: list[FindingRule] = Field(default_factory=list)
+    rank: bool | None = Field(
+        default=None,
+        description=(
+            "rank the townships on the overview page; unset: counts that are not"
+            " direction lower are ranked, everything else is not"
+        ),
+    )
 
     @model_validator(mode="after")
     def _formula_matches_kind(self) -> Indicator:
@@ -81,6 +103,12 @@ class Indicator(BaseModel):
                 raise ValueError(f"{self.id}: finding rule {rule.when} needs a count")
         return self
 
+    @model_validator(mode="after")
+    def _ranked_only_among_townships(self) -> Indicator:
+        if self.rank and not self.applies("township"):
+            raise ValueError(f"{self.id}: rank: true needs an indicator townships report")
+        return self
+
     def finding_id(self, rule: FindingRule) -> str:
         """The stable id of a finding from one of this indicator's rules."""
         return rule.id or f"f-{self.id}"
@@ -93,6 +121,11 @@ class Indicator(BaseModel):
     def applies(self, level: str) -> bool:
         """Whether the indicator is reported by a unit of this level (city/township)."""
         return self.applies_to in ("both", level)
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the overview ranks the townships on it: ``rank``, or the default."""
+        return ranked_by_default(self.kind, self.direction) if self.rank is None else self.rank
 
 
 class Section(BaseModel):
@@ -151,6 +184,12 @@ class Catalog(BaseModel):
     def for_level(self, level: str, *, key_only: bool = False) -> list[Indicator]:
         """Indicators that a unit of ``level`` reports, in catalogue order."""
         return [i for i in self.indicators if i.applies(level) and (i.key or not key_only)]
+
+    def ranked_townships(self, also: Iterable[str] = ()) -> list[Indicator]:
+        """Township indicators the overview ranks: those ``ranked``, plus the ids in
+        ``also`` (a region's ``rank_also``), in catalogue order."""
+        extra = set(also)
+        return [i for i in self.for_level("township") if i.ranked or i.id in extra]
 
     def finding_ids(self) -> set[str]:
         """Ids of every finding a rule of the catalogue can raise."""

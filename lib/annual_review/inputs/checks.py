@@ -30,6 +30,7 @@ class ValidInputs:
     catalog: Catalog
     values: pd.DataFrame
     run_parameters: dict[str, dict[str, Any]]
+    params: dict[str, ReviewParams]  # by unit slug, the units checked
 
 
 def check_inputs(
@@ -66,6 +67,7 @@ def check_inputs(
         except (InputError, OSError) as exc:
             problems.append(f"notebooks/{path.name}: {exc}")
     run_parameters = {}
+    checked_params = {}
     wanted = [region.unit(u) for u in units] if units else region.units
     for unit in wanted:
         try:
@@ -75,6 +77,7 @@ def check_inputs(
         except InputError as exc:
             problems.extend(p.replace(project.root.as_posix() + "/", "") for p in exc.problems)
             continue
+        checked_params[unit.slug] = params
         source = f"params/{year}/{unit.slug}.yaml"
         try:
             previous = load_previous(project.params_dir, year, unit.slug, unit.name)
@@ -94,7 +97,7 @@ def check_inputs(
             )
     if problems or values is None:
         raise InputError("\n".join(problems))
-    return ValidInputs(region, catalog, values, run_parameters)
+    return ValidInputs(region, catalog, values, run_parameters, checked_params)
 
 
 def check_finding_reviews(params: ReviewParams, catalog: Catalog, *, source: str) -> list[str]:

@@ -76,8 +76,8 @@ class ReviewParams(_Strict):
         default=False, description="文字为示意内容（非正式发布稿）时为 true，页面将醒目标注"
     )
     addressee: str = Field(default="", description="报送对象，如 中共嘉兴市委、嘉兴市人民政府")
-    issuer: str = Field(default="", description="落款单位")
-    date: str = Field(default="", description="成文日期，YYYY-MM-DD")
+    issuer: str = Field(min_length=1, description="落款：发文机关署名，如 海宁市人民政府")
+    date: str = Field(min_length=1, description="成文日期，YYYY-MM-DD，页面写作 2025年2月20日")
     intro: str = Field(default="", description="导语")
     sections: dict[str, list[Highlight]] = Field(
         default_factory=dict, description="按目录章节编号归类的工作亮点"
@@ -98,10 +98,11 @@ class ReviewParams(_Strict):
     @field_validator("date")
     @classmethod
     def _iso_date(cls, value: str) -> str:
-        if value:
-            from datetime import date
+        from datetime import date
 
-            date.fromisoformat(value)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(f"成文日期 {value[:20]!r} 应写作 YYYY-MM-DD，如 2025-02-20")
+        date.fromisoformat(value)
         return value
 
     @field_validator("findings")
@@ -131,6 +132,42 @@ class ReviewParams(_Strict):
         return plans
 
 
+PLACEHOLDER = re.compile(r"待补充|待填写|待完善|待确认|请填写|TODO|TBD|XXX|×××|○○|〇〇", re.I)
+
+
+def placeholders(params: ReviewParams, *, source: str) -> list[str]:
+    """One message per text field that still holds placeholder text (待填写, TODO, ×××…).
+
+    A report with such text is not ready to send: ``build --final`` refuses it.
+
+    >>> p = ReviewParams(year=2024, unit="海宁市", issuer="海宁市人民政府", date="2025-02-20",
+    ...     shortcomings=[{"title": "t", "detail": "（待填写：原因）"}],
+    ...     plans=[{"id": "p1", "title": "t", "detail": "d"}])
+    >>> placeholders(p, source="p.yaml")
+    ["p.yaml: field shortcomings.0.detail: placeholder text '待填写' left in '（待填写：原因）'"]
+    """
+    found = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, str):
+            hit = PLACEHOLDER.search(value)
+            if hit:
+                start = max(0, hit.start() - 12)
+                excerpt = value[start : hit.end() + 12]
+                found.append(
+                    f"{source}: field {path}: placeholder text {hit.group(0)!r} left in {excerpt!r}"
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}.{index}")
+
+    walk(params.model_dump(exclude={"parameters"}), "")
+    return found
+
+
 def params_path(params_dir: Path | str, year: int, slug: str) -> Path:
     """Where the params of one unit and year live.
 
@@ -153,6 +190,7 @@ def check_sections(params: ReviewParams, known_section_ids: set[str], *, source:
     """One message per key of ``sections`` that is not a known section id.
 
     >>> p = ReviewParams(year=2024, unit="海宁市", sections={"leadershp": []},
+    ...     issuer="海宁市人民政府", date="2025-02-20",
     ...     shortcomings=[{"title": "t", "detail": "d"}],
     ...     plans=[{"id": "p1", "title": "t", "detail": "d"}])
     >>> check_sections(p, {"leadership", "business"}, source="p.yaml")

@@ -54,11 +54,12 @@ def check_plan_status(
     ``source`` names the current params file. A status for a plan id that last year's
     params do not have, and a plan of last year left without a status, are problems.
 
+    >>> signed = {"issuer": "海宁市人民政府", "date": "2025-02-20"}
     >>> last = ReviewParams(year=2024, unit="海宁市", shortcomings=[{"title": "t", "detail": "d"}],
-    ...     plans=[{"id": "p2025-a", "title": "甲", "detail": "d"},
+    ...     **signed, plans=[{"id": "p2025-a", "title": "甲", "detail": "d"},
     ...            {"id": "p2025-b", "title": "乙", "detail": "d"}])
     >>> now = ReviewParams(year=2025, unit="海宁市", shortcomings=[{"title": "t", "detail": "d"}],
-    ...     plans=[{"id": "p2026-a", "title": "丙", "detail": "d"}],
+    ...     **signed, plans=[{"id": "p2026-a", "title": "丙", "detail": "d"}],
     ...     plan_status={"p2025-c": {"status": "done", "text": "完成。"}})
     >>> for line in check_plan_status(last, now, source="2025.yaml"):
     ...     print(line)

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from annual_review.core.errors import InputError
+from annual_review.inputs.catalog import Catalog, load_catalog
 from annual_review.inputs.yamlio import load_yaml_mapping, read_text, validation_problems
 
 Slug = Field(pattern=r"^[a-z][a-z0-9-]*$")
@@ -47,6 +48,10 @@ class Region(BaseModel):
     kind: Literal["县级市", "市", "区", "县"]
     parent: str
     townships: list[Unit] = Field(min_length=1)
+    rank_also: list[str] = Field(
+        default_factory=list,
+        description="indicator ids the overview ranks besides those the catalogue ranks",
+    )
 
     @field_validator("townships")
     @classmethod
@@ -92,13 +97,44 @@ def region_path(data_dir: Path | str, slug: str) -> Path:
     return Path(data_dir) / "regions" / f"{slug}.yaml"
 
 
+def rank_problems(rank_also: list[str], catalog: Catalog, *, source: str) -> list[str]:
+    """One message per ``rank_also`` entry that is not a township indicator of the catalogue.
+
+    >>> one = {"measure": "件", "kind": "count", "part": 2, "section": "s", "definition": "",
+    ...        "basis": "", "direction": "lower"}
+    >>> catalog = Catalog.model_validate({"parts": {2: "举措"},
+    ...     "sections": [{"id": "s", "part": 2, "title": "节"}],
+    ...     "indicators": [{**one, "id": "sued", "name": "被诉", "applies_to": "township"},
+    ...                    {**one, "id": "lost", "name": "败诉", "applies_to": "city"}]})
+    >>> for problem in rank_problems(["sued", "lost", "sude"], catalog, source="r.yaml"):
+    ...     print(problem)
+    r.yaml: field rank_also: 'lost' (败诉) is not reported by townships
+    r.yaml: field rank_also: unknown indicator 'sude'
+    """
+    problems = []
+    for value in rank_also:
+        if value not in catalog:
+            problems.append(f"{source}: field rank_also: unknown indicator {value!r}")
+        elif not catalog[value].applies("township"):
+            problems.append(
+                f"{source}: field rank_also: {value!r} ({catalog[value].name})"
+                " is not reported by townships"
+            )
+    return problems
+
+
 def load_region(data_dir: Path | str, slug: str = "haining") -> Region:
-    """Read and validate a region file."""
+    """Read and validate a region file; its ``rank_also`` against the catalogue beside it."""
     path = region_path(data_dir, slug)
     if not path.is_file():
         raise InputError(f"{path.as_posix()}: region file missing")
     raw = load_yaml_mapping(read_text(path), source=path.as_posix())
     try:
-        return Region.model_validate(raw)
+        region = Region.model_validate(raw)
     except ValidationError as exc:
         raise InputError("\n".join(validation_problems(exc, path.as_posix()))) from None
+    if region.rank_also:
+        problems = rank_problems(region.rank_also, load_catalog(data_dir), source=path.as_posix())
+        if problems:
+            raise InputError("\n".join(problems))
+    return region

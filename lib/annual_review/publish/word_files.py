@@ -1,8 +1,10 @@
 """A year's Word files: one official-format .docx per unit, made from its published page.
 
-Each file is cached by its page's hash. A conversion that fails stays with its unit: the
-other units' files are written, and the unit's reason is returned for the build's
-manifest and summary, like a failed notebook.
+Each file is cached by its page's hash and :func:`word_format` (a hash of the Word
+package's own source and of the chart module that draws its pictures: any change to the
+conversion converts every page again, with no version number to remember). A conversion
+that fails stays with its unit: the other units' files are written, and the unit's reason
+is returned for the build's manifest and summary, like a failed notebook.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,6 +23,19 @@ from annual_review.core.files import write_atomic, write_if_changed
 from annual_review.figures.phrasing import report_title
 from annual_review.inputs.region import Region
 from annual_review.publish.pages import page_filename
+
+
+@lru_cache(maxsize=1)
+def word_format() -> str:
+    """A hash of the code that makes a Word file: part of each cached file's key."""
+    from annual_review.blocks import charts
+    from annual_review.publish import word
+
+    digest = hashlib.sha256()
+    sources = [*sorted(Path(word.__file__).parent.glob("*.py")), Path(charts.__file__)]
+    for path in sources:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class Submitter(Protocol):
@@ -63,7 +79,8 @@ def write_word_files(
     for unit in region.units:
         page = site / page_filename(unit)
         if page.is_file():
-            digest = hashlib.sha256(page.read_bytes()).hexdigest()[:32]
+            key = hashlib.sha256(word_format().encode("ascii") + b"\0" + page.read_bytes())
+            digest = key.hexdigest()[:32]
             jobs.append((unit, page, shared_cache / "word" / f"{digest}.docx"))
     result = WordFiles()
     todo = [(unit.slug, page, cached) for unit, page, cached in jobs if not cached.is_file()]

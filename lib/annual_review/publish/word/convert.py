@@ -1,13 +1,14 @@
 """From a published page to a Word file: preparing the page's report as HTML for pandoc
-(report only, custom styles, charts as PNG pictures), the pandoc conversion itself
-(:func:`page_to_docx`, which then finishes and saves the document) and the file name
-(:func:`docx_name`).
+(report only, custom styles, charts as PNG pictures, exhibits moved into attachments), the
+pandoc conversion itself (:func:`page_to_docx`, which then finishes the document and saves
+it as the same bytes for the same page) and the file name (:func:`docx_name`).
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -15,8 +16,24 @@ import pypandoc
 from bs4 import BeautifulSoup, Tag
 from docx import Document
 
+from annual_review.publish.word.exhibits import arrange, mark_number_cells
 from annual_review.publish.word.finish import finish
-from annual_review.publish.word.reference import atomic_save, reference_docx
+from annual_review.publish.word.package import (
+    drop_revision_ids,
+    report_stamp,
+    save_stable,
+    set_core_properties,
+)
+from annual_review.publish.word.reference import reference_docx
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """The report as HTML for pandoc, with its title and date (成文日期) for the properties."""
+
+    html: str
+    title: str
+    date: str | None
 
 
 def _is_lead(paragraph: Tag) -> bool:
@@ -37,14 +54,16 @@ def _is_lead(paragraph: Tag) -> bool:
     )
 
 
-def _report_html(page_html: str) -> str:
+def _report_html(page_html: str) -> PreparedReport:
     """The report alone, as HTML pandoc turns into the official structure.
 
     Keeps only ``<main class="ar-main">``; moves its ``h1`` to the very beginning so that
     ``--shift-heading-level-by=-1`` makes it the document title (pandoc only promotes a
     first, top-level heading); marks the addressee, the illustrative-data notice and bold
     lead-ins (kept with their text) with custom styles; drops links (the Word file stands
-    alone) and the ``title`` tooltips; turns the charts' inline SVG into PNG pictures.
+    alone) and the ``title`` tooltips; turns the charts' inline SVG into PNG pictures; moves
+    the exhibits into attachments after the signature and marks numeric cells
+    (:func:`exhibits.arrange`).
     """
     soup = BeautifulSoup(page_html, "html.parser")
     main = soup.find("main", class_="ar-main")
@@ -58,6 +77,10 @@ def _report_html(page_html: str) -> str:
     # name=None spelled out: bs4's overloads only accept attrs alone with it
     for marked in main.find_all(None, attrs={"title": True}):
         del marked["title"]
+    date = main.find("p", class_="ar-date")
+    date_text = date.get_text(strip=True) if isinstance(date, Tag) else None
+    arrange(soup, main)
+    mark_number_cells(soup, main)
     for addressee in main.find_all("p", class_="ar-addressee"):
         addressee.wrap(soup.new_tag("div", attrs={"data-custom-style": "Addressee"}))
     for notice in main.find_all("aside", class_="ar-illustrative"):
@@ -67,9 +90,11 @@ def _report_html(page_html: str) -> str:
     for lead in [p for p in main.find_all("p") if _is_lead(p)]:
         lead.wrap(soup.new_tag("div", attrs={"data-custom-style": "Lead Paragraph"}))
     title = main.find("h1")
+    title_text = ""
     if isinstance(title, Tag):
+        title_text = " ".join(title.get_text(" ", strip=True).split())
         main.insert(0, title.extract())
-    return main.decode_contents()
+    return PreparedReport(main.decode_contents(), title_text, date_text)
 
 
 def _charts_as_pictures(soup: BeautifulSoup, main: Tag) -> None:
@@ -113,21 +138,22 @@ def page_to_docx(page_html: str, out_path: Path, *, reference: Path | None = Non
     Only the report in ``<main class="ar-main">`` is kept (no navigation, table of contents
     or footer). The page's ``h1`` becomes the document Title, ``h2`` (一、) Heading 1 and
     ``h3`` (（一）) Heading 2. Charts become embedded pictures (drawn again from their
-    recipes as PNG; pandoc reads ``data:`` URIs), tables stay tables. ``reference`` is a
+    recipes as PNG; pandoc reads ``data:`` URIs), tables stay tables; exhibits go into
+    attachments after the signature (:mod:`exhibits`). ``reference`` is a
     reference document from :func:`reference_docx`; one is built when it is ``None``. The
-    result is written through a temporary file and moved into place; ``page_html`` is not
-    modified.
+    result is written through a temporary file and moved into place, the same bytes for the
+    same page and reference (:func:`package.save_stable`); ``page_html`` is not modified.
     """
     out_path = Path(out_path)
     report = _report_html(page_html)
-    expected_images = _count_data_images(report)
+    expected_images = _count_data_images(report.html)
     with tempfile.TemporaryDirectory(prefix="annual-review-word-") as tmp:
         workdir = Path(tmp)
         if reference is None:
             reference = reference_docx(workdir / "reference.docx")
         converted = workdir / "converted.docx"
         pypandoc.convert_text(
-            report,
+            report.html,
             "docx",
             format="html",
             outputfile=str(converted),
@@ -144,7 +170,9 @@ def page_to_docx(page_html: str, out_path: Path, *, reference: Path | None = Non
             f"pandoc embedded {pictures} of the page's {expected_images} chart images"
         )
     finish(document)
-    return atomic_save(document, out_path)
+    set_core_properties(document, report.title, report_stamp(report.date))
+    drop_revision_ids(document)
+    return save_stable(document, out_path)
 
 
 _UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')

@@ -1,7 +1,7 @@
 """Low-level OOXML helpers that put the official format into a python-docx document: child
 elements at their schema position, East-Asian fonts (``w:eastAsia``, theme fonts dropped),
-sizes and first-line indents, the paragraph styles of a :class:`StyleSpec`, the document
-defaults, ruled tables, the A4 page setup and the "— PAGE —" footer.
+sizes and indents in characters, the paragraph styles of a :class:`StyleSpec`, the document
+defaults, ruled tables and the A4 page setup with its 22 × 28 character grid.
 """
 
 from __future__ import annotations
@@ -11,31 +11,28 @@ from typing import cast
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
-from docx.shared import Length, Mm, Pt
+from docx.shared import Length, Mm
 from docx.styles.style import ParagraphStyle
-from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from annual_review.publish.word.styles import (
     BODY_FONT,
     BODY_SIZE,
-    EM_DASH,
+    CHAR_SPACING,
     FOOTER_DISTANCE,
     HEADER_DISTANCE,
     LATIN_FONT,
-    LINE_PITCH,
+    LINE_PITCH_TWIPS,
     MARGIN_BOTTOM,
     MARGIN_LEFT,
     MARGIN_RIGHT,
     MARGIN_TOP,
     PAGE_HEIGHT,
-    PAGE_NUMBER_FONT,
     PAGE_WIDTH,
-    SMALL_SIZE,
     StyleSpec,
 )
 
@@ -49,6 +46,15 @@ RPR_ORDER = (
     "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
     "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
     "w:specVanish", "w:oMath",
+)  # fmt: skip
+PPR_ORDER = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+    "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
+    "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+    "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
 )  # fmt: skip
 TBLPR_ORDER = (
     "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
@@ -74,7 +80,7 @@ def child(parent, tag: str, order: tuple[str, ...]):
     return element
 
 
-def _set_rfonts(rpr, east_asia: str, latin: str = LATIN_FONT) -> None:
+def set_rfonts(rpr, east_asia: str, latin: str = LATIN_FONT) -> None:
     """Name the East-Asian and Latin fonts on an ``w:rPr``, dropping theme fonts."""
     rfonts = rpr.get_or_add_rFonts()
     for attr in _THEME_FONT_ATTRS:
@@ -85,7 +91,7 @@ def _set_rfonts(rpr, east_asia: str, latin: str = LATIN_FONT) -> None:
     rfonts.set(qn("w:eastAsia"), east_asia)
 
 
-def _set_size(rpr, size: Length) -> None:
+def set_size(rpr, size: Length) -> None:
     """Set both the Latin and the complex-script size of an ``w:rPr``."""
     half_points = str(round(size.pt * 2))
     for tag in ("w:sz", "w:szCs"):
@@ -108,6 +114,39 @@ def set_first_line_chars(ppr, chars: int, size: Length) -> None:
     ind.set(qn("w:firstLine"), str(round(size.pt * chars * 20)))
 
 
+def _chars_twips(chars: float, size: Length) -> str:
+    """A length of ``chars`` characters of ``size``, in twips (the fallback of ``…Chars``)."""
+    return str(round(size.pt * chars * 20))
+
+
+def set_right_chars(ppr, chars: float, size: Length = BODY_SIZE) -> None:
+    """Right indent in characters (``w:rightChars``), with the twips as fallback."""
+    ind = ppr.get_or_add_ind()
+    ind.set(qn("w:rightChars"), str(round(chars * 100)))
+    ind.set(qn("w:right"), _chars_twips(chars, size))
+
+
+def set_left_hanging_chars(ppr, left: float, hanging: float = 0, size: Length = BODY_SIZE) -> None:
+    """Left indent and hanging first line in characters, with the twips as fallback."""
+    ind = ppr.get_or_add_ind()
+    for attr in ("w:firstLine", "w:firstLineChars", "w:hanging", "w:hangingChars"):
+        ind.attrib.pop(qn(attr), None)
+    ind.set(qn("w:leftChars"), str(round(left * 100)))
+    ind.set(qn("w:left"), _chars_twips(left, size))
+    if hanging:
+        ind.set(qn("w:hangingChars"), str(round(hanging * 100)))
+        ind.set(qn("w:hanging"), _chars_twips(hanging, size))
+    else:
+        ind.set(qn("w:firstLineChars"), "0")
+        ind.set(qn("w:firstLine"), "0")
+
+
+def set_snap_to_grid(ppr, snap: bool) -> None:
+    """Whether a paragraph's lines and characters follow the document grid."""
+    element = child(ppr, "w:snapToGrid", PPR_ORDER)
+    element.set(qn("w:val"), "1" if snap else "0")
+
+
 def _style(document: DocxDocument, spec: StyleSpec) -> ParagraphStyle:
     """The paragraph style named in ``spec``, created if the document lacks it."""
     styles = document.styles
@@ -126,9 +165,9 @@ def apply_spec(document: DocxDocument, spec: StyleSpec) -> None:
     style = _style(document, spec)
     rpr = style.element.get_or_add_rPr()
     if spec.east_asia is not None:
-        _set_rfonts(rpr, spec.east_asia)
+        set_rfonts(rpr, spec.east_asia)
     if spec.size is not None:
-        _set_size(rpr, spec.size)
+        set_size(rpr, spec.size)
     if spec.bold is not None:
         style.font.bold = spec.bold
     if spec.italic is not None:
@@ -151,7 +190,13 @@ def apply_spec(document: DocxDocument, spec: StyleSpec) -> None:
         fmt.space_after = spec.after
     if spec.keep_with_next is not None:
         fmt.keep_with_next = spec.keep_with_next
+    if spec.page_break_before is not None:
+        fmt.page_break_before = spec.page_break_before
     ppr = style.element.get_or_add_pPr()
+    if spec.right_chars is not None:
+        set_right_chars(ppr, spec.right_chars)
+    if spec.snap_to_grid is not None:
+        set_snap_to_grid(ppr, spec.snap_to_grid)
     for contextual in ppr.findall(qn("w:contextualSpacing")):
         ppr.remove(contextual)
 
@@ -161,9 +206,9 @@ def apply_spec(document: DocxDocument, spec: StyleSpec) -> None:
         if linked is not None and linked.type == WD_STYLE_TYPE.CHARACTER:
             linked_rpr = linked.get_or_add_rPr()
             if spec.east_asia is not None:
-                _set_rfonts(linked_rpr, spec.east_asia)
+                set_rfonts(linked_rpr, spec.east_asia)
             if spec.size is not None:
-                _set_size(linked_rpr, spec.size)
+                set_size(linked_rpr, spec.size)
             _black(linked_rpr)
 
 
@@ -171,8 +216,9 @@ def set_doc_defaults(document: DocxDocument) -> None:
     """Body fonts and no paragraph spacing as the document defaults (no theme fonts)."""
     styles = document.styles.element
     (rpr,) = styles.xpath("./w:docDefaults/w:rPrDefault/w:rPr")
-    _set_rfonts(rpr, BODY_FONT)
-    _set_size(rpr, BODY_SIZE)
+    set_rfonts(rpr, BODY_FONT)
+    set_size(rpr, BODY_SIZE)
+    child(rpr, "w:spacing", RPR_ORDER).set(qn("w:val"), str(CHAR_SPACING))
     child(rpr, "w:lang", RPR_ORDER).set(qn("w:eastAsia"), "zh-CN")
     for spacing in styles.xpath("./w:docDefaults/w:pPrDefault/w:pPr/w:spacing"):
         spacing.set(qn("w:after"), "0")
@@ -209,12 +255,13 @@ def style_table(document: DocxDocument) -> None:
 
 
 def apply_page_setup(section: Section) -> None:
-    """A4 portrait and the official margins for one section.
+    """A4 portrait, the official margins and the 22 lines × 28 characters grid of a section.
 
-    The 22 lines a page come from the exact 28.95 pt line spacing of the styles, not from a
-    document grid: a line grid makes LibreOffice push charts to the next page, and a
-    character grid (28 a line) spreads the characters out there. ``w:docGrid`` keeps the
-    line pitch without switching a grid on.
+    ``w:docGrid`` is a ``lines`` grid: ``w:linePitch`` is the body's exact line height
+    (:data:`LINE_PITCH_TWIPS`, 22 lines in the 225 mm type area). The 28 characters a line
+    come from the body's condensed character spacing (:data:`CHAR_SPACING`, set in the
+    document defaults; see :mod:`grid` for why not a ``linesAndChars`` grid). Text of
+    another size (tables, captions, footers) does not snap to the grid (``w:snapToGrid``).
     """
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width = PAGE_WIDTH
@@ -228,62 +275,5 @@ def apply_page_setup(section: Section) -> None:
     section.gutter = Mm(0)
     grid = child(section._sectPr, "w:docGrid", SECTPR_TAIL)
     grid.attrib.clear()
-    grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))
-
-
-def _field_run(paragraph: Paragraph, kind: str, instruction: str | None = None) -> None:
-    """Append a field-character run (``begin``/``separate``/``end``) or an instruction run."""
-    run = paragraph.add_run()
-    if instruction is not None:
-        instr = OxmlElement("w:instrText")
-        instr.set(qn("xml:space"), "preserve")
-        instr.text = instruction
-        run._r.append(instr)
-    else:
-        char = OxmlElement("w:fldChar")
-        char.set(qn("w:fldCharType"), kind)
-        run._r.append(char)
-
-
-def has_page_field(section: Section) -> bool:
-    """Whether the section's own footer already shows a PAGE field."""
-    if section.footer.is_linked_to_previous:
-        return False
-    element = section.footer._element
-    instructions = "".join(element.xpath(".//w:instrText/text()"))
-    simple = [f.get(qn("w:instr"), "") for f in element.iter(qn("w:fldSimple"))]
-    return any("PAGE" in text.split() for text in [instructions, *simple])
-
-
-def write_page_number_footer(section: Section) -> None:
-    """Replace the section's footer by a centred "— PAGE —" in 宋体 4号."""
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    paragraphs = footer.paragraphs
-    for extra in paragraphs[1:]:
-        extra._p.getparent().remove(extra._p)
-    for table in footer.tables:
-        table._tbl.getparent().remove(table._tbl)
-    paragraph = paragraphs[0]
-    for child in list(paragraph._p):
-        if child.tag != qn("w:pPr"):
-            paragraph._p.remove(child)
-    paragraph._p.get_or_add_pPr().style = None  # python-docx's "Footer" is not defined here
-    fmt = paragraph.paragraph_format
-    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_first_line_chars(paragraph._p.get_or_add_pPr(), 0, BODY_SIZE)
-    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    fmt.space_before = Pt(0)
-    fmt.space_after = Pt(0)
-
-    paragraph.add_run(f"{EM_DASH} ")
-    _field_run(paragraph, "begin")
-    _field_run(paragraph, "", " PAGE ")
-    _field_run(paragraph, "separate")
-    paragraph.add_run("1")
-    _field_run(paragraph, "end")
-    paragraph.add_run(f" {EM_DASH}")
-    for run in paragraph.runs:
-        rpr = run._r.get_or_add_rPr()
-        _set_rfonts(rpr, PAGE_NUMBER_FONT, latin=PAGE_NUMBER_FONT)
-        _set_size(rpr, SMALL_SIZE)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))

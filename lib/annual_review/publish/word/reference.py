@@ -1,26 +1,28 @@
 """The pandoc reference document that carries the official format (:func:`reference_docx`),
-built from pandoc's own default reference document, and :func:`atomic_save`, which writes a
-document through a temporary file in the target folder.
+built from pandoc's own default reference document.
 """
 
 from __future__ import annotations
 
-import io
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pypandoc
 from docx import Document
-from docx.document import Document as DocxDocument
 
-from annual_review.core.files import write_atomic
+from annual_review.publish.word.footers import write_page_number_footers
 from annual_review.publish.word.ooxml import (
     apply_page_setup,
     apply_spec,
     set_doc_defaults,
     style_table,
-    write_page_number_footer,
+)
+from annual_review.publish.word.package import (
+    DEFAULT_STAMP,
+    drop_revision_ids,
+    save_stable,
+    set_core_properties,
 )
 from annual_review.publish.word.styles import STYLE_SPECS
 
@@ -35,21 +37,13 @@ def _pandoc_default_reference() -> bytes:
     return result.stdout
 
 
-def atomic_save(document: DocxDocument, path: Path) -> Path:
-    """Save ``document`` to ``path`` atomically, flushed to disk."""
-    buffer = io.BytesIO()
-    document.save(buffer)
-    write_atomic(Path(path), buffer.getvalue())
-    return path
-
-
 def reference_docx(path: Path) -> Path:
     """Write a pandoc reference document with the official styles to ``path``.
 
     It starts from pandoc's default reference document (so that every style pandoc writes
     exists) and sets, with python-docx, the page (A4, margins 37/35/28/26 mm),
-    the styles of :data:`STYLE_SPECS` (fonts through ``w:eastAsia``), ruled tables and a footer
-    with the page number as "— PAGE —". Returns ``path``.
+    the 22 × 28 character grid, the styles of :data:`STYLE_SPECS` (fonts through ``w:eastAsia``),
+    ruled tables and the odd and even page-number footers "— PAGE —". Returns ``path``.
     """
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="annual-review-reference-") as tmp:
@@ -62,9 +56,7 @@ def reference_docx(path: Path) -> Path:
     style_table(document)
     for section in document.sections:
         apply_page_setup(section)
-        write_page_number_footer(section)
-    core = document.core_properties
-    core.title = ""
-    core.author = ""
-    core.comments = ""
-    return atomic_save(document, path)
+    write_page_number_footers(document)
+    set_core_properties(document, "", DEFAULT_STAMP)
+    drop_revision_ids(document)
+    return save_stable(document, path)

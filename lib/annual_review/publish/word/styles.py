@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Length, Mm, Pt
+from docx.shared import Length, Mm, Pt, Twips
+
+from annual_review.publish.word.grid import char_spacing, line_pitch_twips
 
 LATIN_FONT = "Times New Roman"
 BODY_FONT = "仿宋_GB2312"  # 正文 3号仿宋
@@ -31,7 +33,18 @@ MARGIN_LEFT = Mm(28)
 MARGIN_RIGHT = Mm(26)
 HEADER_DISTANCE = Mm(15)
 FOOTER_DISTANCE = Mm(25)  # the page number sits about 7 mm below the type area
-LINE_PITCH = Pt(28.95)  # 225 mm type area / 22 lines
+LINES_PER_PAGE = 22
+CHARS_PER_LINE = 28
+# The type area as Word stores it (whole twips): 156 mm by 225 mm.
+TEXT_WIDTH_TWIPS = PAGE_WIDTH.twips - MARGIN_LEFT.twips - MARGIN_RIGHT.twips
+TEXT_HEIGHT_TWIPS = PAGE_HEIGHT.twips - MARGIN_TOP.twips - MARGIN_BOTTOM.twips
+LINE_PITCH_TWIPS = line_pitch_twips(TEXT_HEIGHT_TWIPS, LINES_PER_PAGE)  # 579 (28.95 pt)
+LINE_PITCH = Twips(LINE_PITCH_TWIPS)  # every body line is exactly one grid line
+# what the body runs are condensed by, in twentieths of a point: 28 a line everywhere
+CHAR_SPACING = char_spacing(TEXT_WIDTH_TWIPS, CHARS_PER_LINE, round(BODY_SIZE.pt * 2))  # -5
+PAGE_NUMBER_INDENT = Pt(14)  # one 4号 character in from the edge (280 twips)
+DATE_RIGHT_CHARS = 4  # 成文日期右空四字
+SIGNATURE_GAP_LINES = 2  # blank lines between the body (or 附件说明) and the signature
 TITLE_LINE = Pt(35)
 INDENT_CHARS = 2
 SHORT_HEADER = 4  # table headers up to this many characters stay on one line
@@ -57,6 +70,9 @@ class StyleSpec:
     before: Length | None = None
     after: Length | None = None
     keep_with_next: bool | None = None
+    right_chars: int | None = None  # right indent, in characters
+    page_break_before: bool | None = None
+    snap_to_grid: bool | None = None  # False for text not of the body size (keeps its width)
     based_on: str | None = None  # only used when the style has to be created
 
 
@@ -143,6 +159,12 @@ STYLE_SPECS: tuple[StyleSpec, ...] = (
         single=True,
         before=Pt(1),
         after=Pt(1),
+        snap_to_grid=False,
+    ),
+    StyleSpec(
+        "Table Number",  # a numeric table cell: right-aligned
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        based_on="Compact",
     ),
     StyleSpec(
         "Caption",
@@ -154,9 +176,10 @@ STYLE_SPECS: tuple[StyleSpec, ...] = (
         line=LINE_PITCH,
         before=Pt(0),
         after=Pt(0),
+        snap_to_grid=False,
     ),
     StyleSpec(
-        "Table Caption",
+        "Table Caption",  # 表1 …, above its table
         CAPTION_FONT,
         SMALL_SIZE,
         bold=False,
@@ -164,15 +187,18 @@ STYLE_SPECS: tuple[StyleSpec, ...] = (
         align=WD_ALIGN_PARAGRAPH.CENTER,
         indent_chars=NO_INDENT,
         keep_with_next=True,
+        snap_to_grid=False,
     ),
     StyleSpec(
-        "Image Caption",
-        SECTION_FONT,
+        "Image Caption",  # 图1 …, under its picture
+        CAPTION_FONT,
         SMALL_SIZE,
+        bold=False,
         italic=False,
         align=WD_ALIGN_PARAGRAPH.CENTER,
         indent_chars=NO_INDENT,
         after=Pt(6),
+        snap_to_grid=False,
     ),
     *(
         StyleSpec(
@@ -182,6 +208,8 @@ STYLE_SPECS: tuple[StyleSpec, ...] = (
             single=True,
             before=Pt(6),
             after=Pt(0),
+            keep_with_next=True,  # a picture stays with its caption
+            snap_to_grid=False,
         )
         for name in _FIGURE_STYLES
     ),
@@ -199,11 +227,82 @@ STYLE_SPECS: tuple[StyleSpec, ...] = (
         SMALL_SIZE,
         indent_chars=INDENT_CHARS,
         line=LINE_PITCH,
+        snap_to_grid=False,
         based_on="Body Text",
     ),
     StyleSpec(
         "Lead Paragraph",  # a bold lead-in such as "1.压实第一责任人职责。": stays with its text
         keep_with_next=True,
+        based_on="Body Text",
+    ),
+    StyleSpec(
+        "Attachment Note",  # 附件说明 (附件：1．…); the indents are set on each paragraph
+        BODY_FONT,
+        BODY_SIZE,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        indent_chars=NO_INDENT,
+        line=LINE_PITCH,
+        based_on="Body Text",
+    ),
+    StyleSpec(
+        "Issuer",  # 发文机关署名: centred over the date (its right indent is set in finish)
+        BODY_FONT,
+        BODY_SIZE,
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        indent_chars=NO_INDENT,
+        line=LINE_PITCH,
+        right_chars=DATE_RIGHT_CHARS,
+        keep_with_next=True,
+        based_on="Body Text",
+    ),
+    StyleSpec(
+        "Date",  # 成文日期: 右空四字
+        BODY_FONT,
+        BODY_SIZE,
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+        indent_chars=NO_INDENT,
+        line=LINE_PITCH,
+        right_chars=DATE_RIGHT_CHARS,
+        based_on="Body Text",
+    ),
+    StyleSpec(
+        "Attachment Label",  # "附件1": 3号黑体, top left of a new page
+        PART_FONT,
+        BODY_SIZE,
+        bold=False,
+        italic=False,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        indent_chars=NO_INDENT,
+        line=LINE_PITCH,
+        before=Pt(0),
+        after=Pt(0),
+        keep_with_next=True,
+        page_break_before=True,
+        based_on="Body Text",
+    ),
+    StyleSpec(
+        "Attachment Title",  # an attachment's title: 2号小标宋, centred on the third line
+        TITLE_FONT,
+        TITLE_SIZE,
+        bold=False,
+        italic=False,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent_chars=NO_INDENT,
+        line=TITLE_LINE,
+        before=LINE_PITCH,
+        after=LINE_PITCH,
+        keep_with_next=True,
+        based_on="Body Text",
+    ),
+    StyleSpec(
+        "Sources Note",  # 附注: the data sources in brackets, under the date (GB/T 9704 7.3.6)
+        BODY_FONT,
+        BODY_SIZE,
+        align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+        indent_chars=INDENT_CHARS,
+        line=LINE_PITCH,
+        before=Pt(0),
+        after=Pt(0),
         based_on="Body Text",
     ),
 )

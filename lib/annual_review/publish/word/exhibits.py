@@ -11,8 +11,9 @@ In the Word file (GB/T 9704-2012, 7.3.4 to 7.3.6 and 8) the body ends with the a
 note, the issuer, the date and the sources as a 附注 in brackets under the date; a page's
 one-line notes for charts with nothing to draw (``p.ar-chart-note``) are left out, since
 the charts are not in the body; each attachment follows on a new page headed "附件1"
-(黑体), with its title centred (方正小标宋简体, like the report title): first all table exhibits ("主要指标表",
-captions "表1 …"), then all chart exhibits ("主要图表", captions "图1 …" under the picture).
+(黑体), with its title centred (方正小标宋简体, like the report title): first all table
+exhibits ("主要指标表", captions "表1 …"), then all chart exhibits ("主要图表", captions
+"图1 …" under the picture).
 Attachments are numbered among those present; a single attachment has no number ("附件").
 """
 

@@ -53,7 +53,7 @@ def test_template_filled_with_2024_values_imports_and_builds(project: Path, tmp_
     book.save(workbook)
     assert filled > 100
 
-    imported = cli(project, "import", str(workbook))
+    imported = cli(project, "import", str(workbook), "--source", "2025年1月各单位报送")
     assert imported.returncode == 0, imported.stderr
     text = (project / "data" / "values" / "haining.csv").read_text(encoding="utf-8")
     assert "2025,海宁市,recon_received,391," in text

@@ -21,6 +21,7 @@ from .bad_workbooks import CASES, Case, put, row_of
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "haining"
+SOURCE = "2025年1月各单位报送"
 
 
 def copy_data(target: Path) -> Path:
@@ -180,7 +181,7 @@ def test_filled_template_imports_every_figure(book: Path, data_dir: Path) -> Non
     fill(book, values)
     before = values_path(data_dir, REGION).read_text(encoding="utf-8")
 
-    report = import_workbook(book, data_dir, REGION)
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
 
     assert isinstance(report, ImportReport)
     assert report.rows_written == len(last) == 168
@@ -193,9 +194,9 @@ def test_filled_template_imports_every_figure(book: Path, data_dir: Path) -> Non
     rows = frame[frame["year"] == 2025]
     assert len(rows) == 168
     assert not rows["illustrative"].any()
-    assert set(rows["source"]) == {book.name}
+    assert set(rows["source"]) == {SOURCE}
     assert stored(data_dir, 2025) == last
-    again = import_workbook(book, data_dir, REGION)
+    again = import_workbook(book, data_dir, REGION, source=SOURCE)
     assert again.rows_written == 168
     assert report.path.read_text(encoding="utf-8") == after
 
@@ -213,7 +214,7 @@ def test_typed_forms_are_normalised(book: Path, data_dir: Path) -> None:
             ("海宁市", "law_study_sessions"): "",
         },
     )
-    report = import_workbook(book, data_dir, REGION)
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
     assert report.rows_written == 6
     assert stored(data_dir, 2025) == {
         ("海宁市", "mediation_disputes"): "14908",
@@ -232,10 +233,10 @@ def test_percent_cells_and_decimals_of_a_stated_percentage(book: Path, data_dir:
     cell.value = 0.395
     cell.number_format = "0.0%"
     ws_book.save(book)
-    import_workbook(book, data_dir, REGION)
+    import_workbook(book, data_dir, REGION, source=SOURCE)
     assert stored(data_dir, 2025) == {("海宁市", "inspection_reduction"): "39.5"}
     put(book, "海宁市", "inspection_reduction", "12.50")
-    import_workbook(book, data_dir, REGION)
+    import_workbook(book, data_dir, REGION, source=SOURCE)
     assert stored(data_dir, 2025) == {("海宁市", "inspection_reduction"): "12.5"}
 
 
@@ -248,7 +249,7 @@ def test_warnings_for_a_jump_and_a_fall_to_zero(book: Path, data_dir: Path) -> N
             ("硖石街道", "legality_reviews"): 320,  # 2024: 312, no warning
         },
     )
-    report = import_workbook(book, data_dir, REGION)
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
     assert report.rows_written == 3
     assert len(report.warnings) == 2
     jump, fall = report.warnings
@@ -259,7 +260,21 @@ def test_warnings_for_a_jump_and_a_fall_to_zero(book: Path, data_dir: Path) -> N
     assert f"硖石街道!F{township}" in fall and "falls to 0 from 6" in fall
 
 
-def test_sources_cell_then_argument_then_file_name(book: Path, data_dir: Path) -> None:
+def test_a_blank_source_without_source_argument_is_named_not_guessed(
+    book: Path, data_dir: Path
+) -> None:
+    fill(book, {("海宁市", "ip_rules"): 3, ("海宁市", "ip_adjudications"): 50})
+    row = put(book, "海宁市", "ip_rules", "市市场监管局", column="G")
+    before = snapshot(data_dir)
+    with pytest.raises(InputError) as caught:
+        import_workbook(book, data_dir, REGION)
+    blank = [p for p in caught.value.problems if "来源 is blank" in p]
+    assert len(blank) == 1 and "ip_adjudications" in blank[0] and "value 50" in blank[0]
+    assert f"{book.name}: 海宁市!G" in blank[0] and f"{book.name}: {row}" not in blank[0]
+    assert snapshot(data_dir) == before
+
+
+def test_sources_cell_then_argument(book: Path, data_dir: Path) -> None:
     fill(book, {("海宁市", "ip_rules"): 3, ("海宁市", "ip_adjudications"): 50})
     put(book, "海宁市", "ip_rules", "  市市场监管局\n报送 ", column="G")
     import_workbook(book, data_dir, REGION, source="2025年1月报送")
@@ -277,11 +292,11 @@ def test_a_stored_year_is_replaced_in_place(data_dir: Path, tmp_path: Path) -> N
     lines = path.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("2024,海宁市,recon_received,"))
 
-    report = import_workbook(book, data_dir, REGION)
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
 
     new_lines = path.read_text(encoding="utf-8").splitlines()
     assert len(new_lines) == len(lines)
-    assert new_lines[at] == "2024,海宁市,recon_received,392,haining-2024.xlsx,false"
+    assert new_lines[at] == f"2024,海宁市,recon_received,392,{SOURCE},false"
     assert [x for i, x in enumerate(new_lines) if i != at] == [
         x for i, x in enumerate(lines) if i != at
     ]
@@ -290,7 +305,7 @@ def test_a_stored_year_is_replaced_in_place(data_dir: Path, tmp_path: Path) -> N
 
 def test_an_empty_template_changes_nothing(book: Path, data_dir: Path) -> None:
     before = snapshot(data_dir)
-    report = import_workbook(book, data_dir, REGION)
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
     assert report.rows_written == 0
     assert "no figures" in report.warnings[-1]
     assert snapshot(data_dir) == before
@@ -312,7 +327,7 @@ def test_bad_workbook_is_refused_and_nothing_written(
     where = case.damage(book) or book.name
     before = snapshot(data_dir)
     with pytest.raises(InputError) as caught:
-        import_workbook(book, data_dir, REGION)
+        import_workbook(book, data_dir, REGION, source=SOURCE)
     problems = caught.value.problems
     assert any(where in p and re.search(case.reason, p) for p in problems), (
         f"expected {where!r} and /{case.reason}/ in one of:\n" + "\n".join(problems)
@@ -325,7 +340,7 @@ def test_every_problem_is_listed(book: Path, data_dir: Path) -> None:
     b = put(book, "海昌街道", "recon_against", -1)
     c = put(book, "袁花镇", "villages_total", "=5")
     with pytest.raises(InputError) as caught:
-        import_workbook(book, data_dir, REGION)
+        import_workbook(book, data_dir, REGION, source=SOURCE)
     problems = caught.value.problems
     assert len(problems) == 3
     for where in (a, b, c):
@@ -335,14 +350,14 @@ def test_every_problem_is_listed(book: Path, data_dir: Path) -> None:
 def test_a_workbook_of_another_year_is_refused(book: Path, data_dir: Path) -> None:
     fill(book, {("海宁市", "recon_received"): 400})
     with pytest.raises(InputError, match=r"_meta!B4: the workbook collects 2025, not 2024"):
-        import_workbook(book, data_dir, REGION, year=2024)
+        import_workbook(book, data_dir, REGION, year=2024, source=SOURCE)
 
 
 def test_a_part_larger_than_a_stored_whole_is_refused(data_dir: Path, tmp_path: Path) -> None:
     book = write_template(data_dir, REGION, 2024, tmp_path / "haining-2024.xlsx", units=["海宁市"])
     cell = put(book, "海宁市", "recon_mediated", 400)  # stored 2024 recon_closed: 358
     with pytest.raises(InputError) as caught:
-        import_workbook(book, data_dir, REGION)
+        import_workbook(book, data_dir, REGION, source=SOURCE)
     (problem,) = caught.value.problems
     assert cell in problem and "larger than its whole recon_closed" in problem
     assert "line 0" not in problem
@@ -350,7 +365,7 @@ def test_a_part_larger_than_a_stored_whole_is_refused(data_dir: Path, tmp_path: 
 
 def test_missing_file_is_an_input_error(data_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
-        import_workbook(tmp_path / "nothing.xlsx", data_dir, REGION)
+        import_workbook(tmp_path / "nothing.xlsx", data_dir, REGION, source=SOURCE)
 
 
 def test_interrupted_import_leaves_data_unchanged(
@@ -364,20 +379,20 @@ def test_interrupted_import_leaves_data_unchanged(
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(OSError, match="disk full"):
-        import_workbook(book, data_dir, REGION)
+        import_workbook(book, data_dir, REGION, source=SOURCE)
     assert snapshot(data_dir) == before
     monkeypatch.undo()
-    assert import_workbook(book, data_dir, REGION).rows_written == 2
+    assert import_workbook(book, data_dir, REGION, source=SOURCE).rows_written == 2
 
 
 def test_import_never_modifies_the_workbook(book: Path, data_dir: Path) -> None:
     fill(book, {("海宁市", "recon_received"): 400})
     data = book.read_bytes()
-    import_workbook(book, data_dir, REGION)
+    import_workbook(book, data_dir, REGION, source=SOURCE)
     assert book.read_bytes() == data
 
 
 def test_values_keep_exact_decimals(book: Path, data_dir: Path) -> None:
     put(book, "海宁市", "inspection_reduction", 12.3)
-    import_workbook(book, data_dir, REGION)
+    import_workbook(book, data_dir, REGION, source=SOURCE)
     assert Decimal(stored(data_dir, 2025)[("海宁市", "inspection_reduction")]) == Decimal("12.3")

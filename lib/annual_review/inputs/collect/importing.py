@@ -55,7 +55,8 @@ def import_workbook(
     row of the same (year, unit, indicator) in ``data/values/<region>.csv`` or is
     appended; the other rows keep their order and text. The merged file must still pass
     :func:`annual_review.inputs.values.validate_values`. The source of a row is its 来源/备注
-    cell, else ``source``, else the workbook's file name; imported rows are not
+    cell, else ``source`` (``--source``); a figure with neither is a problem naming its cell
+    (a blank source is never replaced by a guess such as the file name). Imported rows are not
     illustrative. ``year``, when given, must match the workbook's. Empty value cells are
     skipped. The values file is replaced atomically under a lock on the data folder.
     """
@@ -74,7 +75,14 @@ def import_workbook(
     target = values_path(data_dir, region.slug)
     if meta.year is None:  # no year, no merge: report what the workbook itself has wrong
         raise error(problems or [f"{name}: the workbook's year is unknown"])
-    fallback = source.strip() if source and source.strip() else name
+    fallback = source.strip() if source and source.strip() else ""
+    if not fallback:
+        problems += [
+            f"{name}: {e.sheet}!G{e.row}: {e.indicator.id}（{e.indicator.name}）: 来源 is blank"
+            f" for the value {e.value}; write where the figure comes from, or give --source"
+            for e in entries
+            if not e.source
+        ]
     where = target.as_posix()
     with locked(data_dir):
         original = read_values_text(target)

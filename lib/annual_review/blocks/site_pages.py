@@ -85,7 +85,7 @@ def notice_text(marked: int, shown: int) -> str:
     )
     return (
         '<aside class="ar-illustrative" role="note"><strong>示意数据说明：</strong>'
-        f"{scope}，仅用于演示，不是官方统计，编制时已与年度报告公布的总数保持一致。</aside>"
+        f"{scope}，不是官方统计。</aside>"
     )
 
 

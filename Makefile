@@ -1,11 +1,13 @@
 # annual-review: `make review` builds the Haining 2024 review, `make test` runs the tests.
 # Both set up everything they need in .venv/ first (Python packages from PyPI and, for
-# the browser tests, Debian's chromium).
+# the browser and print tests, Debian's chromium and poppler-utils).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 YEAR ?= 2024
+# Empty: the only region file in data/regions/ (else default_region in annual-review.yaml).
+REGION ?=
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -20,11 +22,11 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 .PHONY: help setup setup-test chromium review test lab lint format clean
 
 help:
-	@echo "make review   build the $(YEAR) review into outputs/$(YEAR)/site/ (sets up .venv first)"
+	@echo "make review   build the $(YEAR) review into outputs/<region>/$(YEAR)/site/ (sets up .venv first)"
 	@echo "make test     run the test suite (sets up .venv with test extras and chromium)"
 	@echo "make lab      open JupyterLab on the project"
 	@echo "make lint     ruff check, format check and mypy"
-	@echo "make clean    remove outputs/ (keeps .venv/)"
+	@echo "make clean    remove the build products in outputs/ (keeps .venv/)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,16 +44,16 @@ setup-test: $(TEST_STAMP) chromium
 # Headless Chromium for the browser tests: Debian's package (browser downloads by
 # test tools do not work offline).
 chromium:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "installing Debian's chromium and poppler-utils for the browser and print tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	elif command -v sudo >/dev/null 2>&1; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "chromium is missing and cannot be installed (need root or sudo)"; exit 1; fi
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	else echo "chromium or pdftotext is missing and cannot be installed (need root or sudo)"; exit 1; fi
 
 review: $(STAMP)
-	$(BIN)/annual-review build --year $(YEAR)
+	$(BIN)/annual-review build --year $(YEAR) $(if $(REGION),--region $(REGION))
 
 test: setup-test
 	$(BIN)/python -m pytest
@@ -70,4 +72,4 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format lib tests bench
 
 clean:
-	rm -rf outputs/[0-9]* outputs/.cache
+	rm -rf outputs/*/ outputs/.cache outputs/index.html

@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+from annual_review.inputs.collect import LAYOUT
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 Damage = Callable[[Path], "str | None"]
@@ -58,9 +60,14 @@ def edit(path: Path) -> Iterator[openpyxl.Workbook]:
     book.save(path)
 
 
-def row_of(ws: Worksheet, indicator: str) -> int:
+ID = get_column_letter(LAYOUT.id_col)  # the (hidden) indicator id column
+NAME = get_column_letter(LAYOUT.name_col)
+HEADER_ROW = LAYOUT.header_row
+
+
+def row_of(ws: Worksheet, indicator: str, id_column: str = ID) -> int:
     """The row of an indicator id in a unit sheet."""
-    for cell in ws["A"]:
+    for cell in ws[id_column]:
         if cell.value == indicator:
             return cell.row
     raise KeyError(indicator)
@@ -75,15 +82,16 @@ def put(path: Path, sheet: str, indicator: str, value: object, column: str = "F"
     return f"{sheet}!{column}{row}"
 
 
-def append_row(path: Path, sheet: str, values: list[object]) -> str:
-    """Add a row below the table; return its first cell as ``sheet!A40``."""
+def append_row(path: Path, sheet: str, indicator: str | None, name: str, value: object) -> str:
+    """Add a row below the table (id, name, figure); return its id cell as ``sheet!H40``."""
     with edit(path) as book:
         ws = book[sheet]
         row = ws.max_row + 1
-        for col, value in enumerate(values, start=1):
-            if value is not None:
-                ws.cell(row=row, column=col, value=value)
-    return f"{sheet}!A{row}"
+        ws[f"{NAME}{row}"] = name
+        ws[f"F{row}"] = value
+        if indicator is not None:
+            ws[f"{ID}{row}"] = indicator
+    return f"{sheet}!{ID}{row}"
 
 
 def rewrite_zip(path: Path, change: Callable[[str, bytes], bytes | None]) -> None:
@@ -194,10 +202,10 @@ def meta_wrong_format(path: Path) -> str:
     return "_meta!B1"
 
 
-@case(r"version 2 is not supported")
+@case(r"version 3 is not supported")
 def meta_newer_version(path: Path) -> str:
     with edit(path) as book:
-        book["_meta"]["B2"] = 2
+        book["_meta"]["B2"] = 3
     return "_meta!B2"
 
 
@@ -290,7 +298,7 @@ def sheet_named_with_city_prefix(path: Path) -> str:
 @case(r"refused: 2500 rows")
 def more_than_2000_rows(path: Path) -> str:
     with edit(path) as book:
-        book["海宁市"]["A2500"] = "x"
+        book["海宁市"]["G2500"] = "x"
     return "海宁市"
 
 
@@ -322,46 +330,46 @@ def more_than_2000_rows_without_dimension(path: Path) -> str:
 @case(r"header row changed: expected '本年数值', found '2025年数值'")
 def value_header_renamed(path: Path) -> str:
     with edit(path) as book:
-        book["海昌街道"]["F1"] = "2025年数值"
-    return "海昌街道!F1"
+        book["海昌街道"][f"F{HEADER_ROW}"] = "2025年数值"
+    return f"海昌街道!F{HEADER_ROW}"
 
 
 @case(r"header row changed: expected '上年数值'")
 def value_columns_swapped(path: Path) -> str:
     with edit(path) as book:
         ws = book["许村镇"]
-        ws["E1"], ws["F1"] = "本年数值", "上年数值"
-    return "许村镇!E1"
+        ws[f"E{HEADER_ROW}"], ws[f"F{HEADER_ROW}"] = "本年数值", "上年数值"
+    return f"许村镇!E{HEADER_ROW}"
 
 
 @case(r"header row changed")
 def header_row_deleted(path: Path) -> str:
     with edit(path) as book:
-        book["长安镇"].delete_rows(1)
-    return "长安镇!A1"
+        book["长安镇"].delete_rows(HEADER_ROW)
+    return f"长安镇!A{HEADER_ROW}"
 
 
 @case(r"header row changed: expected nothing, found '备注2'")
 def extra_header_column(path: Path) -> str:
     with edit(path) as book:
-        book["丁桥镇"]["H1"] = "备注2"
-    return "丁桥镇!H1"
+        book["丁桥镇"][f"I{HEADER_ROW}"] = "备注2"
+    return f"丁桥镇!I{HEADER_ROW}"
 
 
 @case(r"merged cells")
 def merged_value_cells(path: Path) -> str:
     with edit(path) as book:
         ws = book["海昌街道"]
-        ws["F3"] = 5
-        ws.merge_cells("F3:F4")
-    return "海昌街道!F3:F4"
+        ws["F5"] = 5
+        ws.merge_cells("F5:F6")
+    return "海昌街道!F5:F6"
 
 
 @case(r"merged cells")
 def merged_header_cells(path: Path) -> str:
     with edit(path) as book:
-        book["斜桥镇"].merge_cells("A1:B1")
-    return "斜桥镇!A1:B1"
+        book["斜桥镇"].merge_cells(f"A{HEADER_ROW}:B{HEADER_ROW}")
+    return f"斜桥镇!A{HEADER_ROW}:B{HEADER_ROW}"
 
 
 @case(r"is outside the table")
@@ -369,55 +377,54 @@ def figure_typed_in_column_h(path: Path) -> str:
     with edit(path) as book:
         ws = book["黄湾镇"]
         row = row_of(ws, "legality_reviews")
-        ws[f"H{row}"] = 280
-    return f"黄湾镇!H{row}"
+        ws[f"I{row}"] = 280
+    return f"黄湾镇!I{row}"
 
 
 @case(r"without an indicator id")
 def figure_without_id(path: Path) -> str:
-    return append_row(path, "马桥街道", [None, "新增指标", "件", None, None, 12])
+    return append_row(path, "马桥街道", None, "新增指标", 12)
 
 
 @case(r"unknown indicator id 'mediation_dispute'")
 def misspelt_indicator_id(path: Path) -> str:
-    return put(path, "海洲街道", "mediation_disputes", "mediation_dispute", column="A")
+    return put(path, "海洲街道", "mediation_disputes", "mediation_dispute", column=ID)
 
 
 @case(r"unknown indicator id '行政调解纠纷'.*mediation_disputes")
 def chinese_name_typed_as_id(path: Path) -> str:
-    return put(path, "硖石街道", "mediation_disputes", "行政调解纠纷", column="A")
+    return put(path, "硖石街道", "mediation_disputes", "行政调解纠纷", column=ID)
 
 
 @case(r"must be the template's text id")
 def formula_as_id(path: Path) -> str:
-    return put(path, "硖石街道", "villages_total", '="villages_total"', column="A")
+    return put(path, "硖石街道", "villages_total", '="villages_total"', column=ID)
 
 
 @case(r"is computed \(mediation_settled ÷ mediation_disputes\)")
 def derived_rate_row(path: Path) -> str:
-    row = ["mediation_success_rate", "行政调解成功率", "%", None, None, 95]
-    return append_row(path, "海昌街道", row)
+    return append_row(path, "海昌街道", "mediation_success_rate", "行政调解成功率", 95)
 
 
 @case(r"applies to townships \(镇/街道\) only, not to 海宁市")
 def township_indicator_in_city_sheet(path: Path) -> str:
-    return append_row(path, "海宁市", ["legality_reviews", "合法性审查", "件", None, None, 5])
+    return append_row(path, "海宁市", "legality_reviews", "合法性审查", 5)
 
 
 @case(r"applies to the city \(县级市\) only, not to 海昌街道")
 def city_indicator_in_township_sheet(path: Path) -> str:
-    return append_row(path, "海昌街道", ["recon_received", "新收行政复议案件", "件", None, None, 3])
+    return append_row(path, "海昌街道", "recon_received", "新收行政复议案件", 3)
 
 
 @case(r"does not match id mediation_settled")
 def name_changed_beside_id(path: Path) -> str:
-    return put(path, "周王庙镇", "mediation_settled", "行政调解纠纷", column="B")
+    return put(path, "周王庙镇", "mediation_settled", "行政调解纠纷", column=NAME)
 
 
 @case(r"duplicate row")
 def indicator_row_repeated(path: Path) -> str:
     put(path, "盐官镇", "mediation_disputes", 300)
-    return append_row(path, "盐官镇", ["mediation_disputes", "行政调解纠纷", "起", None, None, 310])
+    return append_row(path, "盐官镇", "mediation_disputes", "行政调解纠纷", 310)
 
 
 # -- the figures --------------------------------------------------------------------------------
@@ -554,9 +561,79 @@ def corrections_larger_than_closed(path: Path) -> str:
 def city_total_not_sum_of_townships(path: Path) -> str:
     with edit(path) as book:
         for ws in book.worksheets:
-            if ws.title not in ("海宁市", "_meta"):
+            if ws.title not in ("说明", "海宁市", "_meta"):
                 ws[f"F{row_of(ws, 'legality_reviews')}"] = 10
         ws = book["海宁市"]
         row = row_of(ws, "township_legality_reviews")
         ws[f"F{row}"] = 999
     return f"海宁市!F{row}"
+
+
+# -- what nobody can see, and macros ------------------------------------------------------------
+
+
+@case(r"sheet '海昌街道' is hidden: figures nobody can see are not imported")
+def unit_sheet_hidden(path: Path) -> str:
+    with edit(path) as book:
+        book["海昌街道"].sheet_state = "hidden"
+    return "海昌街道"
+
+
+@case(r"sheet '许村镇' is very hidden \(veryHidden\)")
+def unit_sheet_very_hidden(path: Path) -> str:
+    with edit(path) as book:
+        book["许村镇"].sheet_state = "veryHidden"
+    return "许村镇"
+
+
+@case(r"sheet '备用' is hidden")
+def extra_hidden_sheet(path: Path) -> str:
+    with edit(path) as book:
+        ws = book.create_sheet("备用")
+        ws["A1"] = 5
+        ws.sheet_state = "hidden"
+    return "备用"
+
+
+@case(r"hidden rows \d+ in the table")
+def figure_in_hidden_row(path: Path) -> str:
+    with edit(path) as book:
+        ws = book["长安镇"]
+        row = row_of(ws, "legality_reviews")
+        ws[f"F{row}"] = 40
+        ws.row_dimensions[row].hidden = True
+    return "长安镇: hidden rows"
+
+
+@case(r"hidden columns D:E in the table")
+def hidden_columns_in_table(path: Path) -> str:
+    with edit(path) as book:
+        book["丁桥镇"].column_dimensions.group("D", "E", hidden=True)
+    return "丁桥镇: hidden columns"
+
+
+@case(r"hidden columns G in the table")
+def source_column_hidden(path: Path) -> str:
+    with edit(path) as book:
+        book["斜桥镇"].column_dimensions["G"].hidden = True
+    return "斜桥镇: hidden columns"
+
+
+@case(r"contains macros \(xl/vbaProject\.bin\)")
+def macro_part_in_package(path: Path) -> None:
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really a VBA project")
+
+
+# -- figures marked not applicable --------------------------------------------------------------
+
+
+@case(r"marked 'n/a' without a reason; write why .* \(黄湾镇!G\d+\)")
+def not_applicable_without_reason(path: Path) -> str:
+    return put(path, "黄湾镇", "empowered_items", "n/a")
+
+
+@case(r"marked '不适用' without a reason")
+def not_applicable_in_chinese_without_reason(path: Path) -> str:
+    put(path, "海宁市", "ip_rules", "   ", column="G")
+    return put(path, "海宁市", "ip_rules", "不适用")

@@ -71,7 +71,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def site(built: Path) -> Path:
     """The published site of the session build."""
-    return built / "outputs" / "2024" / "site"
+    return built / "outputs" / "haining" / "2024" / "site"
 
 
 CHROMIUM_ARGS = [

@@ -56,7 +56,12 @@ def open_page(browser, site: Path, name: str, **context_options):
     context = browser.new_context(**context_options)
     context.route("**/*", route)
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and log["errors"].append(m.text))
+
+    def console(message) -> None:
+        if message.type == "error":
+            log["errors"].append(message.text)
+
+    page.on("console", console)
     page.on("pageerror", lambda e: log["errors"].append(f"page error: {e}"))
     page.goto(base + name, wait_until="load")
     return context, page, log
@@ -150,7 +155,7 @@ def test_screenshots_for_review(browser, site: Path, built: Path, name: str, med
     try:
         page.emulate_media(media=media)
         page.evaluate("document.fonts.ready.then(() => true)")
-        folder = built / "outputs" / "2024" / "screenshots"
+        folder = built / "outputs" / "haining" / "2024" / "screenshots"
         folder.mkdir(parents=True, exist_ok=True)
         shot = folder / f"{Path(name).stem}-{media}.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -161,3 +166,80 @@ def test_screenshots_for_review(browser, site: Path, built: Path, name: str, med
     if KEEP_SCREENSHOTS:
         Path(KEEP_SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         shutil.copy2(shot, Path(KEEP_SCREENSHOTS) / shot.name)
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+LAYOUT = """() => {
+  const box = (sel) => { const e = document.querySelector(sel);
+    if (!e) return null; const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width,
+            height: r.height, shown: getComputedStyle(e).display !== 'none'}; };
+  const paragraphs = [...document.querySelectorAll('main p')]
+    .filter((p) => p.offsetParent !== null && p.textContent.trim().length >= 15)
+    .map((p) => { const s = getComputedStyle(p);
+      const width = p.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+      return {text: p.textContent.trim().slice(0, 20), chars: width / parseFloat(s.fontSize)}; });
+  const tables = [...document.querySelectorAll('table.ar-table')].map((t) => {
+    const room = t.closest('.ar-scroll'); const r = (room || t).getBoundingClientRect();
+    return {boxed: !!room, focusable: !!room && room.tabIndex === 0, right: r.right,
+            scrolls: !!room && room.scrollWidth > room.clientWidth + 1,
+            columns: t.querySelector('tr').children.length};
+  });
+  const charts = [...document.querySelectorAll('figure.ar-chart svg')]
+    .map((s) => s.getBoundingClientRect().width);
+  const link = document.querySelector('.ar-nav a');
+  return {
+    scrollWidth: document.documentElement.scrollWidth, paragraphs, tables, charts,
+    nav: box('.ar-nav ul'), link: link.getBoundingClientRect().height,
+    toc: box('.ar-toc'), tocList: box('.ar-toc > ol'), fold: box('.ar-toc-fold'),
+    foldOpen: document.querySelector('.ar-toc-fold').open, main: box('main'),
+  };
+}"""
+
+
+@pytest.fixture(scope="module", params=["phone", "desktop"])
+def layouts(request, browser, site: Path) -> dict[str, dict]:
+    """Every page's layout at one width: {page: measurements}."""
+    size = PHONE if request.param == "phone" else DESKTOP
+    context = browser.new_context(viewport=size)
+    page = context.new_page()
+    found = {}
+    for name in PAGES:
+        page.goto(site_url(site) + name, wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        found[name] = {"width": size["width"], **page.evaluate(LAYOUT)}
+    context.close()
+    return found
+
+
+def test_no_page_scrolls_sideways_and_lines_hold_enough_characters(layouts) -> None:
+    for name, at in layouts.items():
+        assert at["scrollWidth"] <= at["width"], (name, at["width"], at["scrollWidth"])
+        assert at["paragraphs"], name
+        short = [p for p in at["paragraphs"] if p["chars"] < 15]
+        assert short == [], (name, at["width"], short[:3])
+
+
+def test_tables_scroll_in_a_box_of_their_own(layouts) -> None:
+    for name, at in layouts.items():
+        for table in at["tables"]:
+            assert table["boxed"] and table["focusable"], (name, table)
+            assert table["right"] <= at["width"], (name, table)
+    # the overview's comparison table (a column per indicator) is wider than a phone
+    widest = max(layouts["overview.html"]["tables"], key=lambda t: t["columns"])
+    assert widest["columns"] >= 10
+    assert widest["scrolls"] == (layouts["overview.html"]["width"] < 800), widest
+
+
+def test_navigation_contents_and_charts_fit_the_width(layouts) -> None:
+    for name, at in layouts.items():
+        nav, toc, main = at["nav"], at["toc"], at["main"]
+        if at["width"] < 768:  # narrow: contents folded above the text, text full width
+            assert nav["height"] < 2 * at["link"], (name, "the navigation is one row", nav)
+            assert at["fold"]["shown"] and not at["foldOpen"] and not at["tocList"]["shown"]
+            assert toc["bottom"] <= main["top"] and main["width"] >= at["width"] - 40, name
+            assert all(w >= main["width"] - 1 for w in at["charts"]), (name, at["charts"])
+        else:  # wide: the desktop layout, contents beside the text
+            assert not at["fold"]["shown"] and at["tocList"]["shown"], name
+            assert toc["right"] <= main["left"] and main["width"] == 768, (name, main)

@@ -13,11 +13,20 @@ import openpyxl
 import pytest
 from annual_review.core.errors import InputError
 from annual_review.inputs.catalog import load_catalog
-from annual_review.inputs.collect import HEADERS, ImportReport, import_workbook, write_template
+from annual_review.inputs.collect import (
+    HEADERS,
+    LAYOUT,
+    ImportReport,
+    import_workbook,
+    workbook_region,
+    write_template,
+)
+from annual_review.inputs.collect.common import INSTRUCTIONS_SHEET
 from annual_review.inputs.region import load_region
 from annual_review.inputs.values import load_values, values_path
+from openpyxl.worksheet.worksheet import Worksheet
 
-from .bad_workbooks import CASES, Case, put, row_of
+from .bad_workbooks import CASES, Case, edit, put, row_of
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "haining"
@@ -82,68 +91,122 @@ def book(template_2025: Path, tmp_path: Path) -> Path:
 # -- the template -------------------------------------------------------------------------------
 
 
-def test_template_has_a_sheet_per_unit_and_a_hidden_meta(template_2025: Path) -> None:
+def unit_sheets(book: openpyxl.Workbook) -> list[Worksheet]:
+    """The workbook's unit sheets (not 说明, not _meta)."""
+    return [ws for ws in book.worksheets if ws.title not in (INSTRUCTIONS_SHEET, "_meta")]
+
+
+def test_template_has_instructions_a_sheet_per_unit_and_a_hidden_meta(template_2025: Path) -> None:
     region = load_region(ROOT / "data", REGION)
     book = openpyxl.load_workbook(template_2025)
-    assert book.sheetnames == [u.name for u in region.units] + ["_meta"]
+    assert book.sheetnames == [INSTRUCTIONS_SHEET] + [u.name for u in region.units] + ["_meta"]
+    assert book.active.title == INSTRUCTIONS_SHEET
     meta = book["_meta"]
     assert meta.sheet_state == "veryHidden"
     rows = [tuple(r) for r in meta.iter_rows(values_only=True)]
     assert rows[:4] == [
         ("format", "annual-review-collect"),
-        ("version", 1),
+        ("version", 2),
         ("region", "haining"),
         ("year", 2025),
     ]
     assert [r[1] for r in rows[4:]] == [u.name for u in region.units]
+    assert workbook_region(template_2025) == "haining"
 
 
 def test_template_lists_every_stored_indicator_of_the_level(template_2025: Path) -> None:
-    catalog = load_catalog(ROOT / "data")
+    region = load_region(ROOT / "data", REGION)
+    catalog = load_catalog(ROOT / "data", region)
     book = openpyxl.load_workbook(template_2025)
     for title, level in (("海宁市", "city"), ("海昌街道", "township")):
         ws = book[title]
-        ids = [c.value for c in ws["A"][1:]]
+        rows = list(ws.iter_rows(min_row=LAYOUT.first_row, values_only=True))
+        ids = [r[LAYOUT.id_col - 1] for r in rows]
         assert ids == [i.id for i in catalog.for_level(level) if not i.derived]
-        assert all(not catalog[i].derived for i in ids)
-        name, measure, definition = (ws.cell(row=2, column=c).value for c in (2, 3, 4))
-        first = catalog[ids[0]]
-        assert (name, measure, definition) == (first.name, first.measure, first.definition)
+        for row in rows:
+            ind = catalog[row[LAYOUT.id_col - 1]]
+            assert row[:4] == (
+                ind.name,
+                ind.measure,
+                "必填" if ind.required else "选填",
+                ind.definition,
+            )
+        required = {r[LAYOUT.id_col - 1] for r in rows if r[2] == "必填"}
+        assert required == {i.id for i in catalog.required_for(level)}
+    optional = [i for i in catalog.for_level("city") if not i.derived and not i.required]
+    assert optional, "the catalogue marks some figures optional: the template must show it"
+
+
+def test_template_titles_name_unit_region_and_year(template_2025: Path) -> None:
+    book = openpyxl.load_workbook(template_2025)
+    ws = book["海昌街道"]
+    assert ws["A1"].value == "海昌街道 2025年法治政府建设指标填报表"
+    assert "嘉兴市海宁市" in ws["A2"].value and "2025年1月1日至12月31日" in ws["A2"].value
+    assert book["海宁市"]["A1"].value == "海宁市 2025年法治政府建设指标填报表"
+    assert not ws.merged_cells.ranges  # titles are plain cells: no merged cells anywhere
 
 
 def test_template_header_validation_and_protection(template_2025: Path) -> None:
     book = openpyxl.load_workbook(template_2025)
     ws = book["海宁市"]
-    assert tuple(c.value for c in ws[1]) == HEADERS
-    assert all(c.font.b for c in ws[1])
-    assert ws.freeze_panes == "A2"
+    top = LAYOUT.header_row
+    assert tuple(c.value for c in ws[top]) == HEADERS
+    assert HEADERS[:7] == ("指标", "单位", "要求", "定义/口径", "上年数值", "本年数值", "来源/备注")
+    assert all(c.font.b for c in ws[top])
+    assert ws.freeze_panes == f"A{top + 1}"
     assert ws.protection.sheet
+    assert ws.column_dimensions["H"].hidden and not ws.column_dimensions["G"].hidden
     last = ws.max_row
-    for row in range(2, last + 1):
+    for row in range(top + 1, last + 1):
         locked = {c.column_letter: c.protection.locked for c in ws[row]}
-        assert locked == {"A": True, "B": True, "C": True, "D": True, "E": True} | {
-            "F": False,
-            "G": False,
-        }
-    kinds = {}
+        assert locked == dict.fromkeys("ABCDEH", True) | {"F": False, "G": False}
+        assert all(c.border.left.style == "thin" for c in ws[row][:7])
+    formulas = {}
     for dv in ws.data_validations.dataValidation:
-        for rng in dv.sqref.ranges:
-            assert rng.min_col == rng.max_col == 6
-            for row in range(rng.min_row, rng.max_row + 1):
-                kinds[row] = (dv.type, dv.operator, dv.formula1)
-    reduction = row_of(ws, "inspection_reduction")
-    assert kinds[reduction] == ("decimal", "greaterThanOrEqual", "0")
-    assert kinds[row_of(ws, "recon_received")] == ("whole", "greaterThanOrEqual", "0")
-    assert set(kinds) == set(range(2, last + 1))
+        assert dv.type == "custom" and dv.showErrorMessage
+        (rng,) = dv.sqref.ranges
+        assert rng.min_col == rng.max_col == 6 and rng.min_row == rng.max_row
+        formulas[rng.min_row] = dv.formula1
+    assert set(formulas) == set(range(top + 1, last + 1))
+    count = formulas[row_of(ws, "recon_received")]
+    stated = formulas[row_of(ws, "inspection_reduction")]
+    assert "INT(" in count and "INT(" not in stated
+    assert all('"n/a"' in f and '"不适用"' in f and ">=0" in f for f in (count, stated))
+
+
+def test_template_prints_landscape_one_page_wide(template_2025: Path) -> None:
+    book = openpyxl.load_workbook(template_2025)
+    for ws in book.worksheets[:-1]:
+        setup = ws.page_setup
+        assert (setup.orientation, int(setup.paperSize)) == ("landscape", 9), ws.title  # A4
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+    ws = book["海宁市"]
+    assert ws.print_title_rows == f"${LAYOUT.header_row}:${LAYOUT.header_row}"
+    assert ws.print_area == f"'海宁市'!$A$1:$G${ws.max_row}"  # the hidden id is not printed
+    assert ws.row_dimensions[ws.max_row].height >= 20  # room to write by hand
+
+
+def test_instructions_say_what_to_fill_and_how(template_2025: Path) -> None:
+    ws = openpyxl.load_workbook(template_2025)[INSTRUCTIONS_SHEET]
+    rows = {r[0]: r[1] for r in ws.iter_rows(min_row=2, max_col=2, values_only=True) if r[0]}
+    assert ws["A1"].value == "海宁市 2025年法治政府建设指标填报说明"
+    text = "\n".join(str(v) for v in rows.values() if v)
+    for needed in ("本年数值", "来源/备注", "整数", "n/a", "写明原因", "必填", ".xlsx"):
+        assert needed in text, needed
+    for blank in ("报送截止日期", "联系人", "联系电话"):
+        assert blank in rows and rows[blank] is None  # left for the office to fill
+        row = next(c.row for c in ws["A"] if c.value == blank)
+        assert ws.cell(row=row, column=2).protection.locked is False
 
 
 def test_template_shows_last_years_figures(template_2025: Path) -> None:
     book = openpyxl.load_workbook(template_2025)
     last = stored(ROOT / "data", 2024)
-    for ws in book.worksheets[:-1]:
-        for row in ws.iter_rows(min_row=2, values_only=True):
-            expected = last.get((ws.title, row[0]))
-            assert row[4] == (None if expected is None else int(expected)), (ws.title, row[0])
+    for ws in unit_sheets(book):
+        for row in ws.iter_rows(min_row=LAYOUT.first_row, values_only=True):
+            expected = last.get((ws.title, row[LAYOUT.id_col - 1]))
+            assert row[4] == (None if expected is None else int(expected)), (ws.title, row)
             assert row[5] is None and row[6] is None
     assert book["海宁市"][f"E{row_of(book['海宁市'], 'recon_received')}"].value == 391
 
@@ -158,7 +221,8 @@ def test_template_is_deterministic_and_atomic(data_dir: Path, tmp_path: Path) ->
 def test_template_for_chosen_units(data_dir: Path, tmp_path: Path) -> None:
     out = write_template(data_dir, REGION, 2025, tmp_path / "t.xlsx", units=["haichang", "袁花镇"])
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["海昌街道", "袁花镇", "_meta"]
+    assert book.sheetnames == [INSTRUCTIONS_SHEET, "海昌街道", "袁花镇", "_meta"]
+    assert "共 2 个：海昌街道、袁花镇" in book[INSTRUCTIONS_SHEET]["B3"].value
     with pytest.raises(InputError, match="袁花街道"):
         write_template(data_dir, REGION, 2025, tmp_path / "u.xlsx", units=["袁花街道"])
     with pytest.raises(InputError, match="not a year"):
@@ -251,8 +315,9 @@ def test_warnings_for_a_jump_and_a_fall_to_zero(book: Path, data_dir: Path) -> N
     )
     report = import_workbook(book, data_dir, REGION, source=SOURCE)
     assert report.rows_written == 3
-    assert len(report.warnings) == 2
-    jump, fall = report.warnings
+    changes = [w for w in report.warnings if "required figures" not in w]
+    assert len(changes) == 2
+    jump, fall = changes
     ws_row = openpyxl.load_workbook(book)
     city = row_of(ws_row["海宁市"], "law_study_sessions")
     township = row_of(ws_row["硖石街道"], "recon_against")
@@ -396,3 +461,171 @@ def test_values_keep_exact_decimals(book: Path, data_dir: Path) -> None:
     put(book, "海宁市", "inspection_reduction", 12.3)
     import_workbook(book, data_dir, REGION, source=SOURCE)
     assert Decimal(stored(data_dir, 2025)[("海宁市", "inspection_reduction")]) == Decimal("12.3")
+
+
+# -- completeness, n/a, region, macros, the previous layout ---------------------------------------
+
+
+def test_a_mostly_empty_workbook_is_not_silent(book: Path, data_dir: Path) -> None:
+    region = load_region(data_dir, REGION)
+    catalog = load_catalog(data_dir, region)
+    township = catalog.required_for("township")
+    filled = township[:8]
+    fill(book, {("海昌街道", i.id): 5 for i in filled})
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
+    assert report.rows_written == 8
+    lines = [w for w in report.warnings if "required figures" in w]
+    total = len(catalog.required_for("city")) + len(township) * len(region.townships)
+    assert lines[0].startswith(f"{book.name}: 8 of {total} required figures of 2025")
+    assert f"{len(region.units)} of {len(region.units)} unit sheets incomplete" in lines[0]
+    (haichang,) = [w for w in lines if ": 海昌街道: " in w]
+    missing = township[8:]
+    assert f"海昌街道: 8 of {len(township)} required figures filled; missing: " in haichang
+    assert haichang.endswith(", ".join(i.name for i in missing))
+    assert all(i.name not in haichang.split("missing:")[1] for i in filled)
+    (city,) = [w for w in lines if ": 海宁市: 0 of " in w]
+    assert "and " in city and "more" in city  # a long list is cut short
+    assert len(lines) == 1 + len(region.units)
+
+
+def test_figures_already_stored_are_not_reported_missing(data_dir: Path, tmp_path: Path) -> None:
+    book = write_template(
+        data_dir, REGION, 2024, tmp_path / "haining-2024.xlsx", units=["海昌街道"]
+    )
+    same = int(stored(data_dir, 2024)[("海昌街道", "legality_reviews")])
+    fill(book, {("海昌街道", "legality_reviews"): same})
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
+    assert not [w for w in report.warnings if "required figures" in w]  # the rest is stored
+
+
+def test_not_applicable_with_a_reason_is_written_as_n_a(book: Path, data_dir: Path) -> None:
+    reason = "本镇无赋权事项（2025年未承接）"
+    put(book, "黄湾镇", "empowered_items", " N/A ")
+    put(book, "黄湾镇", "empowered_items", reason, column="G")
+    put(book, "海宁市", "ip_rules", "不适用")
+    put(book, "海宁市", "ip_rules", "本级未出台", column="G")
+    fill(book, {("黄湾镇", "legality_reviews"): 80})
+    report = import_workbook(book, data_dir, REGION, source=SOURCE)
+    assert report.rows_written == 3
+    with values_path(data_dir, REGION).open(encoding="utf-8") as handle:
+        rows = {
+            (r["unit"], r["indicator"]): (r["value"], r["source"])
+            for r in csv.DictReader(handle)
+            if r["year"] == "2025"
+        }
+    assert rows == {
+        ("黄湾镇", "empowered_items"): ("n/a", reason),
+        ("海宁市", "ip_rules"): ("n/a", "本级未出台"),
+        ("黄湾镇", "legality_reviews"): ("80", SOURCE),
+    }
+    (huangwan,) = [w for w in report.warnings if ": 黄湾镇: " in w]
+    assert "黄湾镇: 2 of " in huangwan and "赋权事项" not in huangwan  # n/a counts as filled
+    region = load_region(data_dir, REGION)
+    load_values(data_dir, region, load_catalog(data_dir, region))  # the values file still loads
+
+
+def test_not_applicable_without_reason_is_not_covered_by_source_argument(
+    book: Path, data_dir: Path
+) -> None:
+    cell = put(book, "黄湾镇", "empowered_items", "n/a")
+    before = snapshot(data_dir)
+    with pytest.raises(InputError) as caught:
+        import_workbook(book, data_dir, REGION, source=SOURCE)
+    (problem,) = caught.value.problems
+    assert cell in problem and "without a reason" in problem and "黄湾镇!G" in problem
+    assert snapshot(data_dir) == before
+
+
+def test_a_macro_enabled_file_is_refused(book: Path, data_dir: Path) -> None:
+    macro = book.with_suffix(".xlsm")
+    shutil.copyfile(book, macro)
+    before = snapshot(data_dir)
+    with pytest.raises(InputError) as caught:
+        import_workbook(macro, data_dir, REGION, source=SOURCE)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{macro.name}: refused: a macro-enabled workbook (.xlsm)")
+    assert snapshot(data_dir) == before
+
+
+def test_hidden_sheet_rows_and_columns_each_one_line(book: Path, data_dir: Path) -> None:
+    with edit(book) as opened:
+        opened["海昌街道"].sheet_state = "hidden"
+        ws = opened["许村镇"]
+        for indicator in ("legality_reviews", "empowered_items", "villages_total"):
+            ws.row_dimensions[row_of(ws, indicator)].hidden = True
+        ws.column_dimensions["D"].hidden = True
+    with pytest.raises(InputError) as caught:
+        import_workbook(book, data_dir, REGION, source=SOURCE)
+    problems = caught.value.problems
+    assert len(problems) == 3
+    assert sum("sheet '海昌街道' is hidden" in p for p in problems) == 1
+    (rows,) = [p for p in problems if "hidden rows" in p]
+    (cols,) = [p for p in problems if "hidden columns" in p]
+    assert rows.startswith(f"{book.name}: 许村镇: hidden rows ") and "," in rows
+    assert cols.startswith(f"{book.name}: 许村镇: hidden columns D in the table")
+
+
+def test_region_comes_from_the_workbook(book: Path, data_dir: Path, tmp_path: Path) -> None:
+    fill(book, {("海宁市", "recon_received"): 400})
+    assert workbook_region(book) == REGION
+    report = import_workbook(book, data_dir, source=SOURCE)
+    assert report.rows_written == 1 and report.path == values_path(data_dir, REGION)
+    assert workbook_region(tmp_path / "missing.xlsx") is None
+    (tmp_path / "text.xlsx").write_text("not a workbook", encoding="utf-8")
+    assert workbook_region(tmp_path / "text.xlsx") is None
+    plain = tmp_path / "plain.xlsx"
+    openpyxl.Workbook().save(plain)
+    assert workbook_region(plain) is None
+
+
+def test_a_region_other_than_the_workbooks_is_a_problem(book: Path, data_dir: Path) -> None:
+    other = (data_dir / "regions" / "haining.yaml").read_text(encoding="utf-8")
+    other = other.replace("slug: haining", "slug: other").replace(
+        'code: "330481"', 'code: "330482"'
+    )
+    (data_dir / "regions" / "other.yaml").write_text(other, encoding="utf-8")
+    fill(book, {("海宁市", "recon_received"): 400})
+    before = snapshot(data_dir)
+    with pytest.raises(
+        InputError, match=r"_meta!B3: the workbook is for region 'haining', not other"
+    ):
+        import_workbook(book, data_dir, "other", source=SOURCE)
+    assert snapshot(data_dir) == before
+    with edit(book) as opened:  # no _meta: with two regions the import cannot tell which
+        del opened["_meta"]
+    with pytest.raises(InputError, match="does not say which region"):
+        import_workbook(book, data_dir, source=SOURCE)
+
+
+def old_layout_workbook(path: Path, figures: dict[str, object]) -> Path:
+    """A workbook as the version 1 template wrote it: header in row 1, the id in column A."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "海宁市"
+    ws.append(["指标编号", "指标名称", "计量单位", "定义", "上年数值", "本年数值", "来源/备注"])
+    catalog = load_catalog(ROOT / "data", load_region(ROOT / "data", REGION))
+    for ind in catalog.for_level("city"):
+        if not ind.derived:
+            ws.append([ind.id, ind.name, ind.measure, ind.definition, None, figures.get(ind.id)])
+    meta = book.create_sheet("_meta")
+    for row in (("format", "annual-review-collect"), ("version", 1), ("region", REGION)):
+        meta.append(row)
+    meta.append(("year", 2025))
+    meta.append(("unit", "海宁市"))
+    meta.sheet_state = "veryHidden"
+    book.save(path)
+    return path
+
+
+def test_a_workbook_of_the_previous_layout_still_imports(data_dir: Path, tmp_path: Path) -> None:
+    book = old_layout_workbook(tmp_path / "old.xlsx", {"recon_received": 400, "recon_closed": 350})
+    report = import_workbook(book, data_dir, source=SOURCE)
+    assert report.rows_written == 2
+    assert stored(data_dir, 2025) == {
+        ("海宁市", "recon_received"): "400",
+        ("海宁市", "recon_closed"): "350",
+    }
+    with edit(book) as opened:
+        opened["海宁市"]["F3"] = "约5"
+    with pytest.raises(InputError, match=r"海宁市!F3: .*'约5' is not an exact number"):
+        import_workbook(book, data_dir, source=SOURCE)

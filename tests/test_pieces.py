@@ -265,7 +265,7 @@ def test_a_failed_word_conversion_fails_its_unit_only(tmp_path: Path, monkeypatc
     monkeypatch.setenv("PYPANDOC_PANDOC", str(wrapper))  # read by the build's workers
     code = main(["--project", str(project), "build", "--year", "2024", "--quiet"])
     assert code == 1
-    year = project / "outputs" / "2024"
+    year = project / "outputs" / "haining" / "2024"
     manifest = json.loads((year / "manifest.json").read_text(encoding="utf-8"))
     failed = {s for s, u in manifest["units"].items() if u["status"] == "failed"}
     assert failed == {"yanguan"}

@@ -36,7 +36,7 @@ class Book:
 
 
 def input_notebooks(built: Path) -> dict[str, Path]:
-    folder = built / "outputs" / "2024" / "notebooks"
+    folder = built / "outputs" / "haining" / "2024" / "notebooks"
     return {u.slug: folder / f"{u.slug}.ipynb" for u in REGION.units}
 
 

@@ -75,7 +75,7 @@ def notebook_html(raw: bytes) -> str:
 
 def build(data: Path, page: str = "overview") -> str:
     region = load_region(data, "haining")
-    catalog = load_catalog(data)
+    catalog = load_catalog(data, region)
     if page == "indicators":
         return notebook_html(definitions_notebook(catalog, region, YEAR))
     facts = Facts(load_values(data, region, catalog), catalog)

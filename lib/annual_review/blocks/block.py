@@ -13,6 +13,21 @@ from annual_review.figures.facts import Figure
 from annual_review.figures.phrasing import change_cell, fmt_count, fmt_percent
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_number(n: int) -> str:
+    """A whole number from 1 to 99 as an outline numbers it (一, 十一, 二十三).
+
+    >>> [chinese_number(n) for n in (1, 10, 11, 20, 23, 99)]
+    ['一', '十', '十一', '二十', '二十三', '九十九']
+    """
+    if not 1 <= n <= 99:
+        raise ValueError(f"an outline number between 1 and 99, not {n}")
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else CHINESE_NUMERALS[tens - 1] + "十")
+    return head + ("" if ones == 0 else CHINESE_NUMERALS[ones - 1])
+
+
 ILLUSTRATIVE_MARK = "*"
 
 
@@ -43,13 +58,15 @@ def heading(level: int, anchor: str, title: str) -> tuple[str, tuple[int, str, s
 def figure_text(figure: Figure) -> str:
     """A figure as a table shows it: a percentage, or a count with thousands separators."""
     if figure.indicator.measure == "%":
-        return fmt_percent(figure.value)
+        return fmt_percent(figure.value, rounding=figure.rounding)
     return fmt_count(figure.value, grouping=True)
 
 
 def change_text(now: Figure, last: Figure) -> str:
     """The change from last year as a table cell, escaped."""
-    return safe_html.text(change_cell(now.value, last.value, now.indicator.measure))
+    return safe_html.text(
+        change_cell(now.value, last.value, now.indicator.measure, rounding=now.rounding)
+    )
 
 
 def exhibit(kind: str, content: str) -> str:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from annual_review.blocks import charts, safe_html
 from annual_review.blocks.block import (
-    CHINESE_NUMERALS,
     ILLUSTRATIVE_MARK,
     Block,
     change_text,
+    chinese_number,
     exhibit,
     figure_text,
     heading,
@@ -26,7 +26,7 @@ from annual_review.blocks.block import (
 from annual_review.blocks.plan_table import status_table
 from annual_review.blocks.review_charts import ReviewCharts, illustrative_suffix
 from annual_review.blocks.trend_charts import counts_chart, rates_chart
-from annual_review.figures.phrasing import fmt_count, fmt_date, fmt_percent
+from annual_review.figures.phrasing import fmt_date
 from annual_review.figures.trends import data_years, series_alt, trend_rows
 from annual_review.inputs.plans import status_summary
 
@@ -69,7 +69,7 @@ class Review(ReviewCharts):
                 continue
             number += 1
             out.append(
-                f'<h3 id="s-{section.id}">（{CHINESE_NUMERALS[number - 1]}）'
+                f'<h3 id="s-{section.id}">（{chinese_number(number)}）'
                 f"{safe_html.text(section.title)}</h3>"
             )
             if sentence:
@@ -87,7 +87,7 @@ class Review(ReviewCharts):
         title = self.catalog.parts[number]
         if number == 4:
             title = f"{self.year + 1}年推进法治政府建设的主要安排"
-        head, entry = heading(2, f"part-{number}", f"{CHINESE_NUMERALS[number - 1]}、{title}")
+        head, entry = heading(2, f"part-{number}", f"{chinese_number(number)}、{title}")
         body: list[str] = []
         entries = [entry]
         if number in (1, 2):
@@ -105,7 +105,7 @@ class Review(ReviewCharts):
         out += self._confirmed_findings()
         for k, item in enumerate(self.params.shortcomings):
             out.append(
-                f'<div class="ar-shortcoming"><p><strong>{CHINESE_NUMERALS[k]}是'
+                f'<div class="ar-shortcoming"><p><strong>{chinese_number(k + 1)}是'
                 f"{safe_html.text(item.title)}。</strong></p>{safe_html.markdown(item.detail)}</div>"
             )
         return out
@@ -144,7 +144,7 @@ class Review(ReviewCharts):
             ]
         for k, item in enumerate(self.params.plans):
             head, _ = heading(
-                3, f"plan-{item.id}", f"（{CHINESE_NUMERALS[k]}）{item.title.rstrip('。')}"
+                3, f"plan-{item.id}", f"（{chinese_number(k + 1)}）{item.title.rstrip('。')}"
             )
             out.append(f'<div class="ar-plan">{head}{safe_html.markdown(item.detail)}</div>')
         return out
@@ -171,12 +171,11 @@ class Review(ReviewCharts):
             if now.value is None and last.value is None:
                 continue
             shown += [now, last]
-            fmt = fmt_percent if ind.measure == "%" else (lambda v: fmt_count(v, grouping=True))
             rows.append(
                 f'<tr><th scope="row">{safe_html.text(ind.name)}</th>'
                 f"<td>{safe_html.text(ind.measure)}</td>"
-                f'<td class="num">{fmt(now.value)}{self.mark(now)}</td>'
-                f'<td class="num">{fmt(last.value)}{self.mark(last)}</td>'
+                f'<td class="num">{self.cell(now)}</td>'
+                f'<td class="num">{self.cell(last)}</td>'
                 f'<td class="num">{change_text(now, last)}</td></tr>'
             )
         table = (
@@ -186,7 +185,26 @@ class Review(ReviewCharts):
             f'<th scope="col">{self.year - 1}年</th><th scope="col">变化</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
-        return Block(exhibit("table", head + table), [entry])
+        return Block(exhibit("table", head + table + self.reasons_note(shown)), [entry])
+
+    def cell(self, figure) -> str:
+        """A figure as a table cell: its value and mark, or "—" with a note mark when the
+        data say it does not apply."""
+        if figure.not_applicable:
+            return '—<sup class="ar-note-ref">注</sup>'
+        return f"{figure_text(figure)}{self.mark(figure)}"
+
+    @staticmethod
+    def reasons_note(figures) -> str:
+        """The note under a table that says why its "—注" figures do not apply."""
+        said = dict.fromkeys(
+            f"{f.unit}{f.year}年{f.indicator.name}不适用（{f.reason}）"
+            for f in figures
+            if f.not_applicable
+        )
+        if not said:
+            return ""
+        return f'<p class="ar-table-note">注：{safe_html.text("；".join(said))}。</p>'
 
     @staticmethod
     def _suffix_of_table(figures) -> str:
@@ -247,7 +265,7 @@ class Review(ReviewCharts):
             for ind in inds:
                 f = self.fig(ind.id, unit=town.name)
                 shown.append(f)
-                cells.append(f'<td class="num">{figure_text(f)}{self.mark(f)}</td>')
+                cells.append(f'<td class="num">{self.cell(f)}</td>')
             body.append(
                 f'<tr><th scope="row"><a href="{town.slug}.html">{safe_html.text(town.name)}</a>'
                 f"</th>{''.join(cells)}</tr>"
@@ -259,7 +277,7 @@ class Review(ReviewCharts):
             f'</caption><thead><tr><th scope="col">镇（街道）</th>{header}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"
         )
-        return Block(exhibit("table", head + table), [entry])
+        return Block(exhibit("table", head + table + self.reasons_note(shown)), [entry])
 
     def sources(self) -> Block:
         """Where the figures come from, as one compact note after the report.

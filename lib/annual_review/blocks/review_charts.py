@@ -79,14 +79,19 @@ class ReviewCharts(UnitReview):
             if any(figs[i.id][k].value is not None for i in inds)
         }
         measure = inds[0].measure
-        described = "；".join(
-            f"{i.name}{fmt_count(figs[i.id][1].value)}"
-            + ("" if figs[i.id][1].value is None else measure)
+        drawn_years = [k for k, y in enumerate(years) if f"{y}年" in series]
+        described = "；".join(  # every bar's figure, both years, for readers of the text alone
+            i.name
+            + "、".join(
+                f"{years[k]}年"
+                + ("无数据" if (v := figs[i.id][k].value) is None else f"{fmt_count(v)}{measure}")
+                for k in drawn_years
+            )
             for i in inds
         )
         chart = charts.Chart.of(charts.grouped_bars, title, [i.name for i in inds], series, measure)
         drawn = [f for i in inds for f in figs[i.id] if f.value is not None]
-        return self._chart(chart, f"{self.year}年{described}", title, anchor, drawn)
+        return self._chart(chart, described, title, anchor, drawn)
 
     def chart_rates(self, title: str, anchor: str) -> Block:
         """Bars of this year's key rates (those with a figure)."""
@@ -100,7 +105,7 @@ class ReviewCharts(UnitReview):
             [i.name for i, _ in shown],
             [float(f.value) for _, f in shown],  # type: ignore[arg-type]  # known above
         )
-        alt = "；".join(f"{i.name}{fmt_percent(f.value)}" for i, f in shown)
+        alt = "；".join(f"{i.name}{fmt_percent(f.value, rounding=f.rounding)}" for i, f in shown)
         return self._chart(chart, alt, title, anchor, [f for _, f in shown])
 
     def chart_townships(self, indicator_id: str, title: str, anchor: str) -> Block:

@@ -21,7 +21,7 @@ from annual_review.blocks.block import ILLUSTRATIVE_MARK, Block, heading
 from annual_review.figures.facts import Facts, Figure
 from annual_review.figures.phrasing import fmt_count, fmt_percent, report_title
 from annual_review.inputs.catalog import Catalog, Indicator
-from annual_review.inputs.region import Region
+from annual_review.inputs.region import Region, Rounding
 
 OVERVIEW = "overview"
 DEFINITIONS = "indicators"
@@ -120,7 +120,11 @@ def equal_sentence(name: str, value: str, missing: Sequence[str], present: Seque
 
 def _cell(figure: Figure) -> str:
     ind = figure.indicator
-    text = fmt_percent(figure.value) if ind.measure == "%" else fmt_count(figure.value, True)
+    text = (
+        fmt_percent(figure.value, rounding=figure.rounding)
+        if ind.measure == "%"
+        else fmt_count(figure.value, True)
+    )
     return text + (MARK if figure.illustrative and figure.value is not None else "")
 
 
@@ -266,6 +270,20 @@ def _definition(ind: Indicator, catalog: Catalog, ranked: set[str]) -> str:
     )
 
 
+def rounding_sentence(rounding: Rounding) -> str:
+    """How the region rounds, as the definitions page says it.
+
+    >>> rounding_sentence(Rounding())
+    '百分数、增减幅度和百分点保留两位小数，四舍五入。'
+    >>> rounding_sentence(Rounding(rule="truncate", places=1))
+    '百分数、增减幅度和百分点保留一位小数，其后各位舍去（不四舍五入）。'
+    """
+    places = ("零", "一", "两", "三", "四")[rounding.places]
+    how = "四舍五入" if rounding.rule == "half-up" else "其后各位舍去（不四舍五入）"
+    kept = "取整数" if rounding.places == 0 else f"保留{places}位小数"
+    return f"百分数、增减幅度和百分点{kept}，{how}。"
+
+
 def definitions_notebook(catalog: Catalog, region: Region, year: int) -> bytes:
     """The indicator definitions page, generated from the catalogue."""
     title = f"{report_title(region.name, year)}指标说明"
@@ -274,7 +292,7 @@ def definitions_notebook(catalog: Catalog, region: Region, year: int) -> bytes:
         Block(
             f'<h1 class="ar-title">{safe_html.text(title)}</h1>'
             "<p>报告中的每个数字都来自下列指标。比率指标一律保存分子和分母、由程序计算，"
-            "百分数保留两位小数，四舍五入。“概览排名”指镇街概览页是否按该指标"
+            f"{rounding_sentence(region.rounding)}“概览排名”指镇街概览页是否按该指标"
             f"对{TOWNSHIPS}排名。</p>"
         )
     ]

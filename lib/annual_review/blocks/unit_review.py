@@ -57,8 +57,8 @@ class UnitReview:
         """
         reg = load_region(data_dir, region)
         the_unit = reg.unit(unit)
-        catalog = load_catalog(data_dir)
-        facts = Facts(load_values(data_dir, reg, catalog), catalog)
+        catalog = load_catalog(data_dir, reg)
+        facts = Facts(load_values(data_dir, reg, catalog), catalog, reg.rounding)
         params = load_params(params_dir, year, the_unit.slug, the_unit.name)
         previous = load_previous(params_dir, year, the_unit.slug, the_unit.name)
         source = params_path(params_dir, year, the_unit.slug).as_posix()
@@ -107,13 +107,17 @@ class UnitReview:
             return None
         if ind.kind in ("rate", "stated_percent"):
             label = ind.name
-            text = f"{label}{fmt_percent(now.value)}"
-            change = rate_change_phrase(now.value, last.value) if ind.kind == "rate" else ""
+            text = f"{label}{fmt_percent(now.value, rounding=now.rounding)}"
+            change = (
+                rate_change_phrase(now.value, last.value, now.rounding)
+                if ind.kind == "rate"
+                else ""
+            )
             text = f"{text}，{change}" if change else text
         elif ind.kind == "ratio":
             text = f"{ind.name}为{now.value}:1"
         else:
-            text = count_sentence(ind.name, now.value, ind.measure, last.value)
+            text = count_sentence(ind.name, now.value, ind.measure, last.value, now.rounding)
         return safe_html.text(text) + self.mark(now)
 
     def section_sentence(self, section: str) -> str:

@@ -10,6 +10,7 @@ Word files are written beside it; ``manifest.json`` records what happened.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,7 @@ from annual_review.core.layout import Project
 from annual_review.figures.gate import final_problems
 from annual_review.figures.phrasing import report_title
 from annual_review.inputs.region import Region
+from annual_review.publish.front_door import write_front_door
 from annual_review.publish.pages import (
     NavLink,
     PageResult,
@@ -51,7 +53,7 @@ class BuildOptions:
     """What to build and how."""
 
     year: int
-    region: str = "haining"
+    region: str | None = None  # a region slug, "all", or None: the project's default region
     units: list[str] = field(default_factory=list)
     jobs: int = 0
     force: bool = False
@@ -70,11 +72,17 @@ class BuildReport:
 
     outcomes: dict[str, RunOutcome]
     pages: list[PageResult]
-    site: Path | None
+    sites: list[Path]  # each region's site folder: outputs/<region>/<year>/site
     word_files: list[Path] = field(default_factory=list)
     word_failures: dict[str, str] = field(default_factory=dict)
     review_pages: list[Path] = field(default_factory=list)
     unreviewed: int = 0
+    front_door: Path | None = None  # outputs/index.html, listing every region and year
+
+    @property
+    def site(self) -> Path | None:
+        """The site folder when one region was built."""
+        return self.sites[0] if len(self.sites) == 1 else None
 
     @property
     def failed(self) -> list[str]:
@@ -129,13 +137,14 @@ def build(
     on_done: Callable[[RunOutcome], None] | None = None,
     on_waiting: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build one year of a region (or of every region: ``region="all"``).
+    """Build one year of a region (or of every region: ``region="all"``; the project's
+    default region when ``region`` is None) into ``outputs/<region>/<year>/``.
 
     Raises InputError before any kernel starts when an input is bad.
     """
     skip_unused_imports()
     library = library_fingerprint()
-    slugs = project.regions() if options.region == "all" else [options.region]
+    slugs = project.select_regions(options.region)
     pool = _LazyPool(options)
     try:
         changed = options.force or not all(
@@ -159,9 +168,12 @@ def build(
                 raise InputError("\n".join(["not ready to send (--final):", *problems]))
         # Bad input stopped above with nothing written; from here the build uses the
         # cache, and a prune must wait for it.
-        with cache_lock(project.outputs_dir / ".cache"):
-            with year_lock(project.year_dir(options.year), on_waiting=on_waiting):
-                return _build_locked(project, options, checked, library, pool, on_planned, on_done)
+        with cache_lock(project.cache_dir), ExitStack() as locks:
+            for slug in sorted(slugs):  # always in the same order: no two builds deadlock
+                locks.enter_context(year_lock(project.year_dir(options.year, slug), on_waiting))
+            report = _build_locked(project, options, checked, library, pool, on_planned, on_done)
+            report.front_door = write_front_door(project)
+            return report
     finally:
         pool.close()
 
@@ -185,7 +197,7 @@ def _build_locked(
     specs = [
         replace(s, output_path=notebook_path(project, year_dirs[s.region], s.slug)) for s in specs
     ]
-    shared_cache = project.outputs_dir / ".cache"
+    shared_cache = project.cache_dir
     recorder = Recorder(year_dirs, shared_cache, specs, on_done)
     to_run = [s for s in specs if options.force or not recorder.reuse(s)]
     if on_planned:
@@ -235,6 +247,8 @@ def _build_locked(
             region_pages,
             library,
             failed,
+            region=found.region,
+            year=options.year,
         )
     review_pages = []
     for slug, found in checked.items():
@@ -248,8 +262,10 @@ def _build_locked(
         (slug if single else f"{region}/{slug}"): o
         for (region, slug), o in recorder.outcomes.items()
     }
-    site = year_dirs[slugs[0]] / "site" if single else project.year_dir(options.year)
-    return BuildReport(outcomes, pages, site, word_files, word_failures, review_pages, unreviewed)
+    site_dirs = [year_dirs[slug] / "site" for slug in slugs]
+    return BuildReport(
+        outcomes, pages, site_dirs, word_files, word_failures, review_pages, unreviewed
+    )
 
 
 def _make_font(cache_dir: str, characters: str) -> str:

@@ -141,7 +141,7 @@ def check_and_keep(
     from annual_review.inputs.checks import check_inputs
 
     valid = check_inputs(project, year, region_slug, cli_parameters, units)
-    facts = Facts(valid.values, valid.catalog)
+    facts = Facts(valid.values, valid.catalog, valid.region.rounding)
     if draw_site_pages is not None:
         pending = _in_background(draw_site_pages, str(project.data_dir), region_slug, year)
     else:
@@ -176,8 +176,8 @@ def site_notebooks(data_dir: str, region_slug: str, year: int) -> dict[str, byte
     from annual_review.inputs.values import load_values
 
     region = load_region(Path(data_dir), region_slug)
-    catalog = load_catalog(Path(data_dir))
-    facts = Facts(load_values(Path(data_dir), region, catalog), catalog)
+    catalog = load_catalog(Path(data_dir), region)
+    facts = Facts(load_values(Path(data_dir), region, catalog), catalog, region.rounding)
     return _site_notebooks(facts, catalog, region, year)
 
 

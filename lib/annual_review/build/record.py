@@ -8,14 +8,18 @@ import hashlib
 import json
 import platform
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from annual_review import __version__
 from annual_review.core.cache import touch
 from annual_review.core.files import write_atomic, write_if_changed
 from annual_review.core.layout import Project
+from annual_review.figures.phrasing import report_title
+from annual_review.inputs.region import Region
 from annual_review.publish.pages import PageResult
 from annual_review.runs.plan import RunOutcome, RunSpec
 
@@ -137,8 +141,12 @@ def write_manifest(
     pages: list[PageResult],
     library: str,
     word_failures: dict[str, str] | None = None,
+    *,
+    region: Region | None = None,
+    year: int | None = None,
 ) -> None:
-    """``manifest.json``: what this build of a region used and did, unit by unit."""
+    """``manifest.json``: what this build of a region used and did, unit by unit, with
+    the region, year, report title, build time and overall status (for the front door)."""
     word_failures = word_failures or {}
     units = {}
     for s in specs:
@@ -155,8 +163,10 @@ def write_manifest(
             "seconds": round(outcome.seconds, 2),
             "error": outcome.error or word_failures.get(s.slug, ""),
         }
-    manifest = {
+    manifest: dict[str, Any] = {
         "build_id": build_id(specs),
+        "built_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "status": "ok" if all(u["status"] == "ok" for u in units.values()) else "failed",
         "annual_review": __version__,
         "library_fingerprint": library,
         "packages": dict(package_versions()),
@@ -166,5 +176,8 @@ def write_manifest(
             for p in pages
         },
     }
+    if region is not None and year is not None:
+        title = report_title(region.name, year)
+        manifest.update(region=region.slug, region_name=region.name, year=year, title=title)
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     write_atomic(year_dir / "manifest.json", text.encode("utf-8"))

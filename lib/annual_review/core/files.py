@@ -1,5 +1,6 @@
 """File-system primitives every writer uses: atomic writes, a folder swapped in by a
-link, and the advisory locks of a year's build and of the shared cache.
+link, the advisory locks of a year's build and of the shared cache, and the removal of
+working folders whose owner died.
 
 Readers of any file written here see its old content or its new, never a part, and a
 power cut leaves one of the two on disk (the data is flushed before the rename).
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -165,3 +167,87 @@ def cache_lock(cache_dir: Path, *, exclusive: bool = False) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), None if it is not
+    running (a zombie counts as ended) or if the system cannot say."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rpartition(b")")[2].split()
+    except OSError:
+        return None
+    if not fields or fields[0] == b"Z":
+        return None
+    return int(fields[19])  # field 22 of stat(5), counted after "pid (comm)"
+
+
+def owner_tag() -> str:
+    """``<pid>.<start>`` of this process, to put in a working folder's name so that
+    :func:`remove_stale` can tell when its owner has ended (``<pid>`` alone where the
+    start time is unknown)."""
+    pid = os.getpid()
+    start = process_start(pid)
+    return f"{pid}" if start is None else f"{pid}.{start}"
+
+
+def _is_alive(pid: int, start: int | None) -> bool:
+    if pid == os.getpid():
+        return True
+    if Path("/proc/self/stat").is_file():
+        started = process_start(pid)
+        return started is not None and (start is None or started == start)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+OWNER = re.compile(r"(\d+)(?:\.(\d+))?(?!\d)")
+
+
+def remove_stale(folder: Path, pattern: str) -> list[Path]:
+    """Remove the entries of ``folder`` matching ``pattern`` whose owner has ended;
+    return them.
+
+    The owner is named where the pattern's first ``*`` starts: ``<pid>`` or
+    ``<pid>.<start>`` (see :func:`owner_tag`), e.g. ``.site-staging-4242`` for
+    ``.site-staging-*``. An entry whose name gives no owner, or whose owner still runs
+    (the same process, when the start time is given), is kept.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> dead = folder / "work-999999999.1-x"  # no such process
+    >>> mine = folder / f"work-{owner_tag()}-y"
+    >>> for path in (dead, mine, folder / "work-unnamed"):
+    ...     path.mkdir()
+    >>> [p.name for p in remove_stale(folder, "work-*")]
+    ['work-999999999.1-x']
+    >>> sorted(p.name == mine.name for p in folder.iterdir())
+    [False, True]
+    """
+    prefix = pattern.partition("*")[0]
+    removed = []
+    try:
+        candidates = sorted(folder.glob(pattern))
+    except OSError:
+        return []
+    for path in candidates:
+        found = OWNER.match(path.name[len(prefix) :])
+        if found is None:
+            continue
+        start = int(found.group(2)) if found.group(2) else None
+        if _is_alive(int(found.group(1)), start):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                path.unlink()
+            except OSError:
+                continue
+        removed.append(path)
+    return removed

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from annual_review.figures.indicators import rate, ratio
+from annual_review.figures.indicators import HALF_UP, Rounding, rate, ratio
 from annual_review.inputs.catalog import Catalog, Indicator
+from annual_review.inputs.values_file import is_not_applicable
 
 Value = int | Decimal
 
@@ -23,17 +24,28 @@ class Figure:
     value: Value | None
     illustrative: bool
     sources: tuple[str, ...]
+    not_applicable: bool = False  # marked n/a in the data; ``sources`` holds the reason
+    rounding: Rounding = HALF_UP  # the region's rule, for every number said about it
+
+    @property
+    def reason(self) -> str:
+        """Why the figure is not applicable (empty when it is)."""
+        return "；".join(self.sources) if self.not_applicable else ""
 
 
 class Facts:
     """Validated values of one region with exact lookups.
 
     Stored counts come back as ``int``; stated percentages as ``Decimal``; rates and
-    ratios are computed from their numerator and denominator with half-up rounding.
+    ratios are computed from their numerator and denominator, rounded by the region's
+    rule (``rounding``, half-up to two decimals by default).
     """
 
-    def __init__(self, values: pd.DataFrame, catalog: Catalog) -> None:
+    def __init__(
+        self, values: pd.DataFrame, catalog: Catalog, rounding: Rounding = HALF_UP
+    ) -> None:
         self.catalog = catalog
+        self.rounding = rounding
         self._rows = {
             (int(r.year), r.unit, r.indicator): (r.value, bool(r.illustrative), r.source)
             for r in values.itertuples()
@@ -50,7 +62,8 @@ class Facts:
             den = self.figure(ind.denominator, unit, year)
             value: Value | None = None
             if num.value is not None and den.value is not None:
-                value = (rate if ind.kind == "rate" else ratio)(num.value, den.value)
+                compute = rate if ind.kind == "rate" else ratio
+                value = compute(num.value, den.value, self.rounding.places, self.rounding.rule)
             return Figure(
                 ind,
                 unit,
@@ -58,15 +71,19 @@ class Facts:
                 value,
                 num.illustrative or den.illustrative,
                 tuple(dict.fromkeys(num.sources + den.sources)),
+                num.not_applicable or den.not_applicable,
+                self.rounding,
             )
         row = self._rows.get((year, unit, indicator_id))
         if row is None:
-            return Figure(ind, unit, year, None, False, ())
+            return Figure(ind, unit, year, None, False, (), rounding=self.rounding)
         text, illustrative, source = row
+        if is_not_applicable(text):
+            return Figure(ind, unit, year, None, illustrative, (source,), True, self.rounding)
         value = Decimal(text.replace(",", ""))
         if ind.kind == "count":
             value = int(value)
-        return Figure(ind, unit, year, value, illustrative, (source,))
+        return Figure(ind, unit, year, value, illustrative, (source,), rounding=self.rounding)
 
     def value(self, indicator_id: str, unit: str, year: int) -> Value | None:
         """Just the value of :meth:`figure`."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from annual_review.figures.facts import Facts, Figure
-from annual_review.figures.indicators import pp_change, to_decimal, yoy_change
+from annual_review.figures.indicators import HALF_UP, Rounding, pp_change, to_decimal, yoy_change
 from annual_review.figures.phrasing import (
     count_sentence,
     fmt_count,
@@ -50,7 +50,12 @@ class Finding:
         return self.rule.text
 
 
-def fires(rule: FindingRule, now: int | Decimal | None, last: int | Decimal | None) -> bool:
+def fires(
+    rule: FindingRule,
+    now: int | Decimal | None,
+    last: int | Decimal | None,
+    rounding: Rounding = HALF_UP,
+) -> bool:
     """Whether a rule fires for this year's and last year's values.
 
     >>> from annual_review.inputs.catalog import FindingRule
@@ -78,12 +83,12 @@ def fires(rule: FindingRule, now: int | Decimal | None, last: int | Decimal | No
     if last is None:
         return False
     if rule.when in ("down_pp", "up_pp"):
-        diff = pp_change(now, last)
+        diff = pp_change(now, last, rounding.places, rounding.rule)
         assert diff is not None  # both values are known here
         return diff < -limit if rule.when == "down_pp" else diff > limit
     if to_decimal(last) == 0:
         return rule.when == "up_share" and to_decimal(now) > 0
-    change = yoy_change(now, last)
+    change = yoy_change(now, last, rounding.places, rounding.rule)
     assert change is not None  # both values are known and last year's is not 0
     return change > limit if rule.when == "up_share" else change < -limit
 
@@ -119,7 +124,7 @@ def _limit_text(rule: FindingRule, measure: str) -> str:
 
 
 def _rate_text(ind: Indicator, catalog: Catalog, now: Figure) -> str:
-    base = f"{ind.name}{fmt_percent(now.value)}"
+    base = f"{ind.name}{fmt_percent(now.value, rounding=now.rounding)}"
     if ind.kind == "rate":
         base += f"（以{_denominator_label(ind, catalog)}为分母）"
     return base
@@ -146,17 +151,19 @@ def sentence(
     if ind.measure == "%":
         parts = [_rate_text(ind, catalog, now), _limit_text(rule, ind.measure)]
         if rule.when in ("down_pp", "up_pp"):
-            parts[1] = f"比上年{rate_change_phrase(now.value, last.value)}"
+            parts[1] = f"比上年{rate_change_phrase(now.value, last.value, now.rounding)}"
         return "，".join(p for p in parts if p), illustrative
     if rule.when in ("up_share", "down_share"):
         assert now.value is not None  # the rule fired, so this year's value is known
-        return count_sentence(ind.name, now.value, ind.measure, last.value), illustrative
+        sentence = count_sentence(ind.name, now.value, ind.measure, last.value, now.rounding)
+        return sentence, illustrative
     parts = [f"{ind.name}{fmt_count(now.value)}{ind.measure}", _limit_text(rule, ind.measure)]
     companion = _companion_rate(ind, catalog, level)
     rate_fig = facts.figure(companion.id, now.unit, now.year) if companion else None
     if companion is not None and rate_fig is not None and rate_fig.value is not None:
         parts.append(
-            f"{companion.short or companion.name}{fmt_percent(rate_fig.value)}"
+            f"{companion.short or companion.name}"
+            f"{fmt_percent(rate_fig.value, rounding=rate_fig.rounding)}"
             f"（以{_denominator_label(companion, catalog)}为分母）"
         )
         illustrative = illustrative or rate_fig.illustrative
@@ -173,7 +180,7 @@ def evaluate(facts: Facts, catalog: Catalog, unit: str, level: str, year: int) -
         for rule in ind.findings:
             now = facts.figure(ind.id, unit, year)
             last = facts.figure(ind.id, unit, year - 1)
-            if not fires(rule, now.value, last.value):
+            if not fires(rule, now.value, last.value, facts.rounding):
                 continue
             assert now.value is not None  # a rule never fires without this year's value
             text, illustrative = sentence(ind, rule, catalog, facts, now, last, level)

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 from annual_review.figures.facts import Facts
 from annual_review.figures.findings import evaluate
+from annual_review.figures.indicators import Rounding
 from annual_review.figures.phrasing import fmt_count, fmt_percent
 from annual_review.inputs.checks import ValidInputs
 from annual_review.inputs.params import placeholders
@@ -73,8 +74,10 @@ class Gate:
         return [i for i in self.items if i.status == "unreviewed"]
 
 
-def _shown(value, measure: str) -> str:
-    return fmt_percent(value) if measure == "%" else fmt_count(value, grouping=True)
+def _shown(value, measure: str, rounding: Rounding) -> str:
+    if measure == "%":
+        return fmt_percent(value, rounding=rounding)
+    return fmt_count(value, grouping=True)
 
 
 def review_items(valid: ValidInputs, facts: Facts, year: int) -> Gate:
@@ -84,7 +87,7 @@ def review_items(valid: ValidInputs, facts: Facts, year: int) -> Gate:
     for slug, params in valid.params.items():
         unit = valid.region.unit(slug)
         source = f"params/{year}/{slug}.yaml"
-        left += placeholders(params, source=source)
+        left += placeholders(params, source=source, text=valid.params_text.get(slug))
         for finding in evaluate(facts, valid.catalog, unit.name, unit.level, year):
             review = params.findings.get(finding.id)
             measure = valid.catalog[finding.indicator].measure
@@ -95,8 +98,8 @@ def review_items(valid: ValidInputs, facts: Facts, year: int) -> Gate:
                     id=finding.id,
                     indicator=valid.catalog[finding.indicator].name,
                     sentence=finding.sentence,
-                    value=_shown(finding.value, measure),
-                    previous=_shown(finding.previous, measure),
+                    value=_shown(finding.value, measure, facts.rounding),
+                    previous=_shown(finding.previous, measure, facts.rounding),
                     status=review.status if review else "unreviewed",
                     note=review.note if review else "",
                     comment=finding.note,

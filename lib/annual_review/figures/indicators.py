@@ -1,4 +1,8 @@
-"""Indicator formulas with exact half-up rounding (四舍五入).
+"""Indicator formulas with exact rounding: half-up (四舍五入) by default, or truncation.
+
+Every formula takes ``rule`` (``"half-up"`` or ``"truncate"``, toward zero: some offices
+publish 151 against 66 as 128.78%, where half-up gives 128.79%) and ``places``; a region
+chooses both in its file (:class:`annual_review.inputs.region.Rounding`).
 
 Every function takes ``int``, ``str`` or :class:`~decimal.Decimal` values and
 returns a :class:`~decimal.Decimal` (or ``None`` when the figure is undefined).
@@ -19,12 +23,17 @@ import decimal
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import TypeAlias
 
+from annual_review.inputs.region import Rounding
+
 __all__ = [
+    "HALF_UP",
     "Number",
+    "Rounding",
     "half_up",
     "pp_change",
     "rate",
     "ratio",
+    "rounded",
     "to_decimal",
     "yoy_change",
 ]
@@ -32,6 +41,9 @@ __all__ = [
 Number: TypeAlias = "int | str | Decimal"
 
 _MIN_PREC = 28
+_MODES = {"half-up": ROUND_HALF_UP, "truncate": ROUND_DOWN}
+HALF_UP = Rounding()
+"""The default: two decimals, half-up."""
 
 
 def to_decimal(value: Number) -> Decimal:
@@ -88,10 +100,23 @@ def _check_places(places: int) -> None:
         raise ValueError(f"places must be >= 0, got {places}")
 
 
-def _quantize(value: Decimal, places: int) -> Decimal:
+def _quantize(value: Decimal, places: int, rule: str = "half-up") -> Decimal:
+    if rule not in _MODES:
+        raise ValueError(f"unknown rounding rule {rule!r}; known: {', '.join(_MODES)}")
     with decimal.localcontext() as ctx:
         ctx.prec = max(_MIN_PREC, value.adjusted() + places + 2)
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=_MODES[rule])
+
+
+def rounded(value: Number, rounding: Rounding = HALF_UP) -> Decimal:
+    """A value rounded by a region's rule to its decimals.
+
+    >>> rounded(Decimal("128.7878"), Rounding(rule="truncate"))
+    Decimal('128.78')
+    >>> rounded("128.7878"), rounded("-2.345", Rounding(rule="truncate", places=1))
+    (Decimal('128.79'), Decimal('-2.3'))
+    """
+    return _quantize(to_decimal(value), rounding.places, rounding.rule)
 
 
 def _work_prec(*values: Decimal, places: int) -> int:
@@ -104,13 +129,17 @@ def _work_prec(*values: Decimal, places: int) -> int:
     return max(_MIN_PREC, span + places + 10)
 
 
-def _divide(numerator: Decimal, denominator: Decimal, places: int) -> Decimal:
-    """Return ``numerator / denominator`` rounded half-up to `places` decimals."""
+def _divide(numerator: Decimal, denominator: Decimal, places: int, rule: str) -> Decimal:
+    """Return ``numerator / denominator`` rounded by ``rule`` to `places` decimals.
+
+    The quotient is truncated at a precision well beyond ``places``: exact for half-up
+    (see the module docstring) and for truncation (cutting a truncated quotient again
+    gives the cut of the true one)."""
     with decimal.localcontext() as ctx:
         ctx.prec = _work_prec(numerator, denominator, places=places)
         ctx.rounding = ROUND_DOWN
         quotient = numerator / denominator
-    return _quantize(quotient, places)
+    return _quantize(quotient, places, rule)
 
 
 def half_up(value: Number, places: int = 2) -> Decimal:
@@ -143,7 +172,9 @@ def half_up(value: Number, places: int = 2) -> Decimal:
     return _quantize(to_decimal(value), places)
 
 
-def rate(numerator: Number, denominator: Number, places: int = 2) -> Decimal | None:
+def rate(
+    numerator: Number, denominator: Number, places: int = 2, rule: str = "half-up"
+) -> Decimal | None:
     """Percentage ``numerator / denominator * 100``, rounded half-up.
 
     Parameters
@@ -169,6 +200,8 @@ def rate(numerator: Number, denominator: Number, places: int = 2) -> Decimal | N
     Decimal('42.46')
     >>> rate(57, 57)
     Decimal('100.00')
+    >>> rate(140, 151), rate(140, 151, rule="truncate")
+    (Decimal('92.72'), Decimal('92.71'))
     >>> rate(1, 8, places=1)
     Decimal('12.5')
     >>> rate(3, 0) is None
@@ -183,10 +216,12 @@ def rate(numerator: Number, denominator: Number, places: int = 2) -> Decimal | N
     with decimal.localcontext() as ctx:
         ctx.prec = _work_prec(num, places=places)
         scaled = num * 100
-    return _divide(scaled, den, places)
+    return _divide(scaled, den, places, rule)
 
 
-def ratio(numerator: Number, denominator: Number, places: int = 2) -> Decimal | None:
+def ratio(
+    numerator: Number, denominator: Number, places: int = 2, rule: str = "half-up"
+) -> Decimal | None:
     """Plain quotient ``numerator / denominator``, rounded half-up.
 
     Parameters
@@ -214,10 +249,12 @@ def ratio(numerator: Number, denominator: Number, places: int = 2) -> Decimal | 
     num, den = to_decimal(numerator), to_decimal(denominator)
     if den == 0:
         return None
-    return _divide(num, den, places)
+    return _divide(num, den, places, rule)
 
 
-def yoy_change(current: Number | None, previous: Number | None, places: int = 2) -> Decimal | None:
+def yoy_change(
+    current: Number | None, previous: Number | None, places: int = 2, rule: str = "half-up"
+) -> Decimal | None:
     """Year-on-year change in percent: ``(current - previous) / previous * 100``.
 
     Parameters
@@ -245,6 +282,8 @@ def yoy_change(current: Number | None, previous: Number | None, places: int = 2)
     --------
     >>> yoy_change(391, 233)
     Decimal('67.81')
+    >>> yoy_change(151, 66), yoy_change(151, 66, rule="truncate")
+    (Decimal('128.79'), Decimal('128.78'))
     >>> yoy_change(8, 10)
     Decimal('-20.00')
     >>> yoy_change(5, 0) is None
@@ -263,11 +302,14 @@ def yoy_change(current: Number | None, previous: Number | None, places: int = 2)
     with decimal.localcontext() as ctx:
         ctx.prec = _work_prec(cur, prev, places=places)
         scaled = (cur - prev) * 100
-    return _divide(scaled, prev, places)
+    return _divide(scaled, prev, places, rule)
 
 
 def pp_change(
-    current_rate: Number | None, previous_rate: Number | None, places: int = 2
+    current_rate: Number | None,
+    previous_rate: Number | None,
+    places: int = 2,
+    rule: str = "half-up",
 ) -> Decimal | None:
     """Change between two percentages, in percentage points.
 
@@ -300,4 +342,4 @@ def pp_change(
     with decimal.localcontext() as ctx:
         ctx.prec = _work_prec(cur, prev, places=places)
         diff = cur - prev
-    return _quantize(diff, places)
+    return _quantize(diff, places, rule)

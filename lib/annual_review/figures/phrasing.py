@@ -2,7 +2,9 @@
 
 Conventions:
 
-* percentages carry two decimals and a half-width ``%`` (``42.46%``);
+* percentages carry two decimals and a half-width ``%`` (``42.46%``), rounded half-up,
+  unless the region chooses another rule or number of decimals: every function that
+  rounds takes the region's :class:`Rounding`;
 * counts in running text have no digit grouping (``14908``); tables may
   use grouping (``14,908``);
 * year-on-year changes of counts are given in percent (``同比增长67.81%``),
@@ -22,10 +24,12 @@ import datetime
 from decimal import Decimal
 
 from annual_review.figures.indicators import (
+    HALF_UP,
     Number,
-    half_up,
+    Rounding,
     pp_change,
     rate,
+    rounded,
     to_decimal,
     yoy_change,
 )
@@ -53,15 +57,19 @@ def _plain(value: Decimal) -> str:
     return format(value, "f")
 
 
-def fmt_percent(value: Number | None, places: int = 2) -> str:
+def fmt_percent(
+    value: Number | None, places: int | None = None, rounding: Rounding = HALF_UP
+) -> str:
     """Format a percentage with `places` decimals and a ``%`` sign.
 
     Parameters
     ----------
     value : int, str, Decimal or None
         The percentage, e.g. ``Decimal("42.46")`` for 42.46%.
-    places : int, default 2
-        Decimal places shown, rounded half-up.
+    places : int, optional
+        Decimal places shown; by default those of ``rounding``.
+    rounding : Rounding, default two decimals half-up
+        The region's rule and decimals.
 
     Returns
     -------
@@ -74,12 +82,16 @@ def fmt_percent(value: Number | None, places: int = 2) -> str:
     '42.46%'
     >>> fmt_percent(100)
     '100.00%'
+    >>> fmt_percent("92.716"), fmt_percent("92.716", rounding=Rounding(rule="truncate", places=1))
+    ('92.72%', '92.7%')
     >>> fmt_percent(None)
     '—'
     """
     if value is None:
         return MISSING
-    return f"{_plain(half_up(value, places))}%"
+    if places is not None:
+        rounding = rounding.model_copy(update={"places": places})
+    return f"{_plain(rounded(value, rounding))}%"
 
 
 def fmt_count(value: int | Decimal | None, grouping: bool = False) -> str:
@@ -122,7 +134,9 @@ def fmt_count(value: int | Decimal | None, grouping: bool = False) -> str:
     return format(number, spec)
 
 
-def count_change_phrase(current: Number | None, previous: Number | None) -> str:
+def count_change_phrase(
+    current: Number | None, previous: Number | None, rounding: Rounding = HALF_UP
+) -> str:
     """Describe the year-on-year change of a count.
 
     Parameters
@@ -143,6 +157,8 @@ def count_change_phrase(current: Number | None, previous: Number | None) -> str:
     '同比增长67.81%'
     >>> count_change_phrase(8, 10)
     '同比下降20.00%'
+    >>> count_change_phrase(151, 66, Rounding(rule="truncate"))
+    '同比增长128.78%'
     >>> count_change_phrase(10, 10)
     '与上年持平'
     >>> count_change_phrase(5, 0)
@@ -156,7 +172,7 @@ def count_change_phrase(current: Number | None, previous: Number | None) -> str:
         return "上年为0"
     if to_decimal(current) == to_decimal(previous):
         return "与上年持平"
-    change = yoy_change(current, previous)
+    change = yoy_change(current, previous, rounding.places, rounding.rule)
     assert change is not None  # previous is non-zero here
     if change > 0:
         return f"同比增长{_plain(change)}%"
@@ -165,7 +181,9 @@ def count_change_phrase(current: Number | None, previous: Number | None) -> str:
     return "与上年基本持平"
 
 
-def rate_change_phrase(current_rate: Number | None, previous_rate: Number | None) -> str:
+def rate_change_phrase(
+    current_rate: Number | None, previous_rate: Number | None, rounding: Rounding = HALF_UP
+) -> str:
     """Describe the change of a rate in percentage points.
 
     Parameters
@@ -195,7 +213,7 @@ def rate_change_phrase(current_rate: Number | None, previous_rate: Number | None
         return ""
     if to_decimal(current_rate) == to_decimal(previous_rate):
         return "与上年持平"
-    diff = pp_change(current_rate, previous_rate)
+    diff = pp_change(current_rate, previous_rate, rounding.places, rounding.rule)
     assert diff is not None  # both rates are present here
     if diff > 0:
         return f"上升{_plain(diff)}个百分点"
@@ -209,7 +227,11 @@ def _join(*clauses: str) -> str:
 
 
 def count_sentence(
-    label: str, current: int | Decimal, measure: str, previous: Number | None = None
+    label: str,
+    current: int | Decimal,
+    measure: str,
+    previous: Number | None = None,
+    rounding: Rounding = HALF_UP,
 ) -> str:
     """Sentence fragment stating a count and its year-on-year change.
 
@@ -238,7 +260,8 @@ def count_sentence(
     >>> count_sentence("新收行政复议案件", 391, "件", 0)
     '新收行政复议案件391件，上年为0'
     """
-    return _join(f"{label}{fmt_count(current)}{measure}", count_change_phrase(current, previous))
+    change = count_change_phrase(current, previous, rounding)
+    return _join(f"{label}{fmt_count(current)}{measure}", change)
 
 
 def rate_sentence(
@@ -246,6 +269,7 @@ def rate_sentence(
     numerator: Number,
     denominator: Number,
     previous_rate: Number | None = None,
+    rounding: Rounding = HALF_UP,
 ) -> str:
     """Sentence fragment stating a rate and its change in percentage points.
 
@@ -273,10 +297,11 @@ def rate_sentence(
     >>> rate_sentence("复议调解率", 0, 0)
     '复议调解率无法计算（分母为0）'
     """
-    value = rate(numerator, denominator)
+    value = rate(numerator, denominator, rounding.places, rounding.rule)
     if value is None:
         return f"{label}无法计算（分母为0）"
-    return _join(f"{label}{fmt_percent(value)}", rate_change_phrase(value, previous_rate))
+    change = rate_change_phrase(value, previous_rate, rounding)
+    return _join(f"{label}{fmt_percent(value, rounding=rounding)}", change)
 
 
 def fmt_date(d: datetime.date) -> str:
@@ -304,7 +329,9 @@ def fmt_date(d: datetime.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def change_cell(current: Number | None, previous: Number | None, measure: str) -> str:
+def change_cell(
+    current: Number | None, previous: Number | None, measure: str, rounding: Rounding = HALF_UP
+) -> str:
     """Text for the change column of the key-indicator table.
 
     Parameters
@@ -343,12 +370,12 @@ def change_cell(current: Number | None, previous: Number | None, measure: str) -
     if current is None or previous is None:
         return MISSING
     if measure == "%":
-        change = pp_change(current, previous)
+        change = pp_change(current, previous, rounding.places, rounding.rule)
         suffix = "个百分点"
     else:
         if to_decimal(previous) == 0:
             return "上年为0"
-        change = yoy_change(current, previous)
+        change = yoy_change(current, previous, rounding.places, rounding.rule)
         suffix = "%"
     assert change is not None  # both values present, previous non-zero
     if to_decimal(current) == to_decimal(previous):

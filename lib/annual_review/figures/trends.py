@@ -48,7 +48,7 @@ class TrendRow:
     def shown(self, figure: Figure) -> str:
         """A value as the tables show it (grouped counts, two-decimal percentages)."""
         if self.is_rate:
-            return fmt_percent(figure.value)
+            return fmt_percent(figure.value, rounding=figure.rounding)
         return fmt_count(figure.value, grouping=True)
 
 
@@ -66,8 +66,8 @@ def change_phrase(indicator: Indicator, now: Figure, last: Figure | None) -> str
     if indicator.kind == "ratio":
         return "—"
     if indicator.measure == "%":
-        return rate_change_phrase(now.value, last.value)
-    return count_change_phrase(now.value, last.value)
+        return rate_change_phrase(now.value, last.value, now.rounding)
+    return count_change_phrase(now.value, last.value, now.rounding)
 
 
 def data_years(facts: Facts, unit: str, indicators: Sequence[Indicator], until: int) -> list[int]:
@@ -104,7 +104,7 @@ def series_alt(rows: Sequence[TrendRow], years: Sequence[int]) -> str:
     for row in rows:
         measure = "" if row.is_rate else row.indicator.measure
         values = "，".join(
-            f"{y}年{fmt_percent(f.value) if row.is_rate else fmt_count(f.value)}{measure}"
+            f"{y}年{row.shown(f) if row.is_rate else fmt_count(f.value)}{measure}"
             for y, f in zip(years, row.figures, strict=True)
             if f.value is not None
         )

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from annual_review.core.errors import InputError
 from annual_review.core.layout import Project
-from annual_review.inputs.region import Region, load_region
+from annual_review.inputs.region import Region, Unit, load_region
+from annual_review.inputs.values_file import values_path
 
 if TYPE_CHECKING:  # pandas and pydantic are imported when a check runs, not before
     import pandas as pd
@@ -31,6 +32,7 @@ class ValidInputs:
     values: pd.DataFrame
     run_parameters: dict[str, dict[str, Any]]
     params: dict[str, ReviewParams]  # by unit slug, the units checked
+    params_text: dict[str, str]  # the same files as written, for messages with lines
 
 
 def check_inputs(
@@ -46,12 +48,13 @@ def check_inputs(
     """
     from annual_review.inputs.catalog import load_catalog
     from annual_review.inputs.notebook_params import check_parameters, notebook_parameters
-    from annual_review.inputs.params import load_params
+    from annual_review.inputs.params import load_params, params_path
     from annual_review.inputs.plans import check_plan_status, load_previous
     from annual_review.inputs.values import load_values
+    from annual_review.inputs.yamlio import read_text
 
     region = load_region(project.data_dir, region_slug)
-    catalog = load_catalog(project.data_dir)
+    catalog = load_catalog(project.data_dir, region)
     sections = {s.id for s in catalog.sections}
     problems: list[str] = []
     values = None
@@ -68,6 +71,7 @@ def check_inputs(
             problems.append(f"notebooks/{path.name}: {exc}")
     run_parameters = {}
     checked_params = {}
+    params_text = {}
     wanted = [region.unit(u) for u in units] if units else region.units
     for unit in wanted:
         try:
@@ -78,6 +82,7 @@ def check_inputs(
             problems.extend(p.replace(project.root.as_posix() + "/", "") for p in exc.problems)
             continue
         checked_params[unit.slug] = params
+        params_text[unit.slug] = read_text(params_path(project.params_dir, year, unit.slug))
         source = f"params/{year}/{unit.slug}.yaml"
         try:
             previous = load_previous(project.params_dir, year, unit.slug, unit.name)
@@ -89,15 +94,39 @@ def check_inputs(
         given = {"year": year, "unit": unit.name, "region": region.slug}
         given.update(params.parameters)
         given.update(cli_parameters or {})
-        run_parameters[unit.slug] = given
+        run_parameters[unit.slug] = dict(sorted(given.items()))  # one order, cached or not
         if unit.level in declared:
             notebook = f"notebooks/{project.notebook_for(unit.level).name}"
             problems.extend(
                 check_parameters(given, declared[unit.level], unit=unit.name, notebook=notebook)
             )
+    if values is not None:
+        where = values_path(project.data_dir, region.slug).relative_to(project.root).as_posix()
+        problems.extend(missing_figures(values, catalog, wanted, year, where))
     if problems or values is None:
         raise InputError("\n".join(problems))
-    return ValidInputs(region, catalog, values, run_parameters, checked_params)
+    return ValidInputs(region, catalog, values, run_parameters, checked_params, params_text)
+
+
+def missing_figures(
+    values: pd.DataFrame, catalog: Catalog, units: list[Unit], year: int, where: str
+) -> list[str]:
+    """One message per required figure of a unit missing for the year (a row marked
+    ``n/a`` with its reason counts as given); one message when the year has no figure.
+    """
+    present = set(zip(values["year"], values["unit"], values["indicator"], strict=True))
+    if not any(y == year for y, _, _ in present):
+        return [
+            f"{where}: no figures for {year}: import the year's workbook "
+            "(annual-review import) or add its rows before building"
+        ]
+    return [
+        f"{where}: {unit.name} {year} {ind.id}（{ind.name}）: required figure missing;"
+        " add it, or write n/a as its value with the reason as its source"
+        for unit in units
+        for ind in catalog.required_for(unit.level)
+        if (year, unit.name, ind.id) not in present
+    ]
 
 
 def check_finding_reviews(params: ReviewParams, catalog: Catalog, *, source: str) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from annual_review.core.errors import InputError
+from annual_review.inputs.yamlio import SHORT, bounded, capped
 
 TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
 NO_DEFAULT = object()
@@ -75,10 +76,19 @@ def notebook_parameters(path: Path) -> dict[str, Declared]:
     """The parameters of a notebook file; its parameters cell must be exactly one."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.as_posix()}: not a readable notebook: {exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(
+            f"{path.as_posix()}: not a readable notebook: {bounded(str(exc), 160)}"
+        ) from None
+    raw_cells = nb.get("cells", []) if isinstance(nb, dict) else None
+    if not isinstance(raw_cells, list):
+        raise InputError(f"{path.as_posix()}: not a readable notebook: no list of cells")
     cells = [
-        c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])
+        c
+        for c in raw_cells
+        if isinstance(c, dict)
+        and isinstance(c.get("metadata"), dict)
+        and "parameters" in (c["metadata"].get("tags") or [])
     ]
     if len(cells) != 1:
         raise InputError(
@@ -110,17 +120,17 @@ def check_parameters(
     for name, value in given.items():
         if name not in declared:
             problems.append(
-                f"{unit}: parameter {name!r} is not declared in {notebook}"
-                f" (declared: {', '.join(sorted(declared))})"
+                f"{unit}: parameter {SHORT.repr(name)} is not declared in {notebook}"
+                f" (declared: {bounded(', '.join(sorted(declared)), 120)})"
             )
             continue
         expected = declared[name].type
         if expected is not None and not _matches(value, expected):
             problems.append(
-                f"{unit}: parameter {name!r} given {value!r} ({type(value).__name__}),"
+                f"{unit}: parameter {name!r} given {SHORT.repr(value)} ({type(value).__name__}),"
                 f" expected {expected.__name__} like the default in {notebook}"
             )
     for name, decl in declared.items():
         if decl.required and name not in given:
             problems.append(f"{unit}: parameter {name!r} is required by {notebook} but not given")
-    return problems
+    return capped(problems)

@@ -18,9 +18,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from annual_review.core.errors import InputError
 from annual_review.inputs.catalog import FINDING_ID
-from annual_review.inputs.yamlio import load_yaml_mapping, read_text, validation_problems
+from annual_review.inputs.parameters import plain_value_problem, reserved_problem
+from annual_review.inputs.region import name_problem
+from annual_review.inputs.yamlio import (
+    SHORT,
+    bounded,
+    capped,
+    load_yaml_mapping,
+    read_text,
+    validation_problems,
+)
 
 PLAN_ID = r"^[a-z0-9][a-z0-9-]*$"
+MAX_ITEMS = 20  # shortcomings and plans each: an outline numbers them 一 … 二十
+MAX_PARAMS_BYTES = 1_000_000  # a params file is a few KB
 
 
 class _Strict(BaseModel):
@@ -44,18 +55,22 @@ class Shortcoming(_Strict):
 class Plan(_Strict):
     """One plan for next year (part 4); ``id`` lets next year's report track it."""
 
-    id: str = Field(pattern=PLAN_ID, description="稳定的计划编号，如 p2025-preventive")
-    title: str = Field(min_length=1)
-    detail: str = Field(min_length=1)
+    id: str = Field(
+        pattern=PLAN_ID, description="稳定的计划编号（小写字母、数字、连字符），如 p2025-preventive"
+    )
+    title: str = Field(min_length=1, description="安排的标题，页面写作（一）……")
+    detail: str = Field(min_length=1, description="具体措施（Markdown）")
 
 
 class FindingReview(_Strict):
     """The analyst's verdict on one data-driven finding of part 3."""
 
     status: Literal["confirmed", "dismissed"] = Field(
-        description="confirmed 已确认（页面标注）；dismissed 已排除（页面不显示）"
+        description="confirmed 已确认（写入第三部分）；dismissed 已排除（不写入）"
     )
-    note: str = Field(default="", description="说明，如原因或排除的理由")
+    note: str = Field(
+        default="", description="说明：确认时为原因（替代目录的评语写入报告），排除时为理由"
+    )
 
 
 class PlanStatus(_Strict):
@@ -70,24 +85,28 @@ class PlanStatus(_Strict):
 class ReviewParams(_Strict):
     """Everything an analyst writes for one unit's report of one year."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=2000, le=2100, description="报告年度，须与文件所在文件夹一致")
     unit: str = Field(min_length=1, description="单位名称，须与地区文件一致")
     illustrative: bool = Field(
         default=False, description="文字为示意内容（非正式发布稿）时为 true，页面将醒目标注"
     )
     addressee: str = Field(default="", description="报送对象，如 中共嘉兴市委、嘉兴市人民政府")
     issuer: str = Field(min_length=1, description="落款：发文机关署名，如 海宁市人民政府")
-    date: str = Field(min_length=1, description="成文日期，YYYY-MM-DD，页面写作 2025年2月20日")
-    intro: str = Field(default="", description="导语")
+    date: str = Field(description="成文日期，YYYY-MM-DD，页面写作 2025年2月20日")
+    intro: str = Field(default="", description="导语（Markdown）")
     sections: dict[str, list[Highlight]] = Field(
         default_factory=dict, description="按目录章节编号归类的工作亮点"
     )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="本单位运行笔记本时额外传入的参数（须在参数单元格中声明）"
     )
-    shortcomings_intro: str = ""
-    shortcomings: list[Shortcoming] = Field(min_length=1)
-    plans: list[Plan] = Field(min_length=1)
+    shortcomings_intro: str = Field(default="", description="第三部分的导语")
+    shortcomings: list[Shortcoming] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="存在的不足（一是、二是……），1–20条"
+    )
+    plans: list[Plan] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="下一年度工作安排（（一）（二）……），1–20条"
+    )
     findings: dict[str, FindingReview] = Field(
         default_factory=dict, description="数据提示的确认或排除，键为提示编号，如 f-recon_corrected"
     )
@@ -95,11 +114,32 @@ class ReviewParams(_Strict):
         default_factory=dict, description="上年计划的落实情况，键为上年 plans 的编号"
     )
 
+    @field_validator("unit")
+    @classmethod
+    def _unit_name(cls, value: str) -> str:
+        problem = name_problem(value)
+        if problem is not None:
+            raise ValueError(f"单位名称 {SHORT.repr(value)} {problem}")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _run_parameters(cls, parameters: dict[str, Any]) -> dict[str, Any]:
+        for name, value in parameters.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ValueError(f"参数名 {SHORT.repr(name)} 应为标识符（字母、数字、下划线）")
+            problem = reserved_problem(name) or plain_value_problem(value)
+            if problem is not None:
+                raise ValueError(f"参数 {name}: {problem}")
+        return parameters
+
     @field_validator("date")
     @classmethod
     def _iso_date(cls, value: str) -> str:
         from datetime import date
 
+        if not value.strip():
+            raise ValueError("成文日期未填写：写作 YYYY-MM-DD，如 2025-02-20")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError(f"成文日期 {value[:20]!r} 应写作 YYYY-MM-DD，如 2025-02-20")
         date.fromisoformat(value)
@@ -110,7 +150,7 @@ class ReviewParams(_Strict):
     def _finding_ids(cls, findings: dict[str, FindingReview]) -> dict[str, FindingReview]:
         for key in findings:
             if not re.match(FINDING_ID, key):
-                raise ValueError(f"提示编号 {key} 格式不对，应形如 f-recon_corrected")
+                raise ValueError(f"提示编号 {bounded(key, 40)} 格式不对，应形如 f-recon_corrected")
         return findings
 
     @field_validator("plan_status")
@@ -118,7 +158,7 @@ class ReviewParams(_Strict):
     def _status_ids(cls, status: dict[str, PlanStatus]) -> dict[str, PlanStatus]:
         for key in status:
             if not re.match(PLAN_ID, key):
-                raise ValueError(f"计划编号 {key} 格式不对，应形如 p2025-preventive")
+                raise ValueError(f"计划编号 {bounded(key, 40)} 格式不对，应形如 p2025-preventive")
         return status
 
     @field_validator("plans")
@@ -127,7 +167,7 @@ class ReviewParams(_Strict):
         seen: set[str] = set()
         for plan in plans:
             if plan.id in seen:
-                raise ValueError(f"计划编号 {plan.id} 重复")
+                raise ValueError(f"计划编号 {bounded(plan.id, 40)} 重复")
             seen.add(plan.id)
         return plans
 
@@ -135,17 +175,23 @@ class ReviewParams(_Strict):
 PLACEHOLDER = re.compile(r"待补充|待填写|待完善|待确认|请填写|TODO|TBD|XXX|×××|○○|〇〇", re.I)
 
 
-def placeholders(params: ReviewParams, *, source: str) -> list[str]:
+def placeholders(params: ReviewParams | None, *, source: str, text: str | None = None) -> list[str]:
     """One message per text field that still holds placeholder text (待填写, TODO, ×××…).
 
-    A report with such text is not ready to send: ``build --final`` refuses it.
+    A report with such text is not ready to send: ``build --final`` refuses it. With the
+    file's ``text``, each message names the line instead of the field (comment lines are
+    not text of the report).
 
-    >>> p = ReviewParams(year=2024, unit="海宁市", issuer="海宁市人民政府", date="2025-02-20",
-    ...     shortcomings=[{"title": "t", "detail": "（待填写：原因）"}],
-    ...     plans=[{"id": "p1", "title": "t", "detail": "d"}])
-    >>> placeholders(p, source="p.yaml")
-    ["p.yaml: field shortcomings.0.detail: placeholder text '待填写' left in '（待填写：原因）'"]
+    >>> placeholders(None, source="p.yaml", text="# 把待填写换掉\\nintro: 待填写导语\\n")
+    ["p.yaml, line 2: placeholder text '待填写' left: intro: 待填写导语"]
     """
+    if text is not None:
+        return [
+            f"{source}, line {number}: placeholder text {hit.group(0)!r} left: {line.strip()[:60]}"
+            for number, line in enumerate(text.splitlines(), start=1)
+            if not line.lstrip().startswith("#") and (hit := PLACEHOLDER.search(line))
+        ]
+    assert params is not None  # without the text, the params are walked field by field
     found = []
 
     def walk(value: Any, path: str) -> None:
@@ -199,7 +245,7 @@ def check_sections(params: ReviewParams, known_section_ids: set[str], *, source:
     known = set(known_section_ids)
     listed = ", ".join(sorted(known))
     return [
-        f"{source}: field sections.{section_id}: unknown section; known: {listed}"
+        f"{source}: field sections.{bounded(section_id, 40)}: unknown section; known: {listed}"
         for section_id in params.sections
         if section_id not in known
     ]
@@ -220,7 +266,7 @@ def load_params(
     path = params_path(params_dir, year, slug)
     if not path.is_file():
         raise InputError(f"{path.as_posix()}: params file missing for {unit} {year}")
-    params = parse_params(read_text(path), source=path.as_posix())
+    params = parse_params(read_text(path, max_bytes=MAX_PARAMS_BYTES), source=path.as_posix())
     if params.year != year:
         raise InputError(f"{path.as_posix()}: field year is {params.year}, expected {year}")
     if params.unit != unit:
@@ -228,5 +274,5 @@ def load_params(
     if section_ids is not None:
         unknown = check_sections(params, section_ids, source=path.as_posix())
         if unknown:
-            raise InputError("\n".join(unknown))
+            raise InputError("\n".join(capped(unknown)))
     return params

@@ -68,6 +68,7 @@ def _city_values(rng: random.Random, township_reviews: int) -> dict[str, int]:
         "city_documents_reviewed": rng.randint(60, 140),
         "normative_documents_reviewed": rng.randint(10, 40),
         "legal_matters_reviewed": rng.randint(20, 80),
+        "major_decisions": rng.randint(2, 8),
         "township_legality_reviews": township_reviews,
         "mediation_disputes": disputes,
         "mediation_settled": rng.randint(disputes // 2, disputes),
@@ -84,11 +85,14 @@ def _city_values(rng: random.Random, township_reviews: int) -> dict[str, int]:
 
 
 def _params(year: int, unit: str, slug: str, addressee: str) -> dict:
+    office = "办事处" if unit.endswith("街道") else "人民政府"
     return {
         "year": year,
         "unit": unit,
         "illustrative": True,
         "addressee": addressee,
+        "issuer": f"{unit}{office}",
+        "date": f"{year + 1}-02-20",
         "intro": f"{unit}{year}年法治政府建设情况（合成示例文本）。",
         "sections": {"leadership": [{"title": "落实第一责任人职责", "text": "合成示例文本。"}]},
         "shortcomings": [{"title": "基层法治力量有待加强", "detail": "合成示例文本。"}],

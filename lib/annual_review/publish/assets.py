@@ -12,6 +12,9 @@ TEMPLATES = Path(str(files("annual_review") / "templates"))
 
 
 def template_fingerprint() -> str:
-    """A hash of the ``review`` template's files: a change re-renders every page."""
+    """A hash of the ``review`` template's files and of the code that renders pages with
+    them (``render``, ``pages``, ``site``): a change to any re-renders every page."""
     found = sorted(p for p in (TEMPLATES / "review").rglob("*") if p.is_file())
-    return fingerprint(__version__, *(p.read_bytes() for p in found))
+    here = Path(__file__).parent
+    code = [here / name for name in ("render.py", "pages.py", "site.py", "fonts.py")]
+    return fingerprint(__version__, *(p.read_bytes() for p in [*found, *code]))

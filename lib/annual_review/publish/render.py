@@ -76,6 +76,38 @@ def with_alt_text(page: str) -> tuple[str, int]:
     return _IMG_TAG.sub(fill, page), missing
 
 
+_REPORT_TABLE = re.compile(
+    r"""<table\b[^>]*\bclass="(?:[^"]*\s)?ar-table(?:\s[^"]*)?"[^>]*>.*?</table>""",
+    re.IGNORECASE | re.DOTALL,
+)
+_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def in_scroll_boxes(page: str) -> str:
+    """Put every report table (``table.ar-table``) in a box of its own that scrolls sideways
+    on a narrow screen; the box can take the keyboard focus and is named by the caption,
+    so a keyboard or screen reader user can reach and scroll it too (page.css styles it).
+
+    >>> boxed = in_scroll_boxes('<p>x</p><table class="ar-table ar-wide"><caption>指标'
+    ...                         '<sup>*</sup></caption><tr><td>1</td></tr></table>')
+    >>> print(boxed.split("<table")[0], boxed[-14:])
+    <p>x</p><div class="ar-scroll" tabindex="0" role="region" aria-label="指标*"> </table></div>
+    >>> in_scroll_boxes('<table class="other"></table>')
+    '<table class="other"></table>'
+    """
+
+    def box(match: re.Match) -> str:
+        table = match.group(0)
+        caption = _CAPTION.search(table)
+        name = html.unescape(_TAG.sub("", caption.group(1))).strip() if caption else ""
+        label = html.escape(name or "表格", quote=True)
+        opening = f'<div class="ar-scroll" tabindex="0" role="region" aria-label="{label}">'
+        return f"{opening}{table}</div>"
+
+    return _REPORT_TABLE.sub(box, page)
+
+
 class ReviewExporter(HTMLExporter):
     """nbconvert's HTML exporter without its last step, a BeautifulSoup round trip.
 
@@ -158,7 +190,7 @@ def render_page(
     }
     nb.metadata["title"] = title
     page, _ = _exporter().from_notebook_node(nb, resources={"review": review})
-    return page
+    return in_scroll_boxes(page)
 
 
 def placeholder(title: str):

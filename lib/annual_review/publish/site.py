@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from annual_review.core.files import swap_in
+from annual_review.core.files import owner_tag, remove_stale, swap_in
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,11 @@ class SiteWriter:
 
     def __init__(self, year_dir: Path) -> None:
         self.year_dir = year_dir
-        self.staging = year_dir / f".site-staging-{os.getpid()}"
+        self.staging = year_dir / f".site-staging-{owner_tag()}"
         self._pages: dict[str, bytes] = {}
 
     def __enter__(self) -> SiteWriter:
+        remove_stale(self.year_dir, ".site-staging-*")  # left by builds that were killed
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)

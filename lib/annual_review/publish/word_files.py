@@ -102,7 +102,11 @@ def write_word_files(
     for unit, _, cached in jobs:
         if unit.slug in result.failed:
             continue
-        target = year_dir / f"{report_title(unit.name, year)}.docx"
+        from annual_review.publish.word.convert import docx_name  # pandoc only when needed
+
+        target = year_dir / docx_name(report_title(unit.name, year))
+        if target.resolve().parent != year_dir.resolve():  # a name is never a path
+            raise ValueError(f"{unit.slug}: the Word file would leave {year_dir.name}/")
         write_if_changed(target, cached.read_bytes())
         result.written.append(target)
     return result

@@ -71,7 +71,10 @@ class WarmEngine(Engine):
         except (CellTimeout, RunDied) as exc:
             if current is not None:
                 cell = nb.cells[current]
-                cell.outputs.append(_error_output(type(exc).__name__, str(exc)))
+                # the reason alone: the runner names the cell (runs.failures)
+                reason = getattr(exc, "reason", str(exc))
+                kind = "CellTimeout" if isinstance(exc, CellTimeout) else "RunDied"
+                cell.outputs.append(_error_output(kind, reason))
                 nb_man.cell_exception(cell, current)
                 nb_man.cell_complete(cell, current)
             else:

@@ -13,7 +13,9 @@ import time
 import traceback
 from pathlib import Path
 
+from annual_review.core.files import owner_tag
 from annual_review.core.imports import skip_unused_imports
+from annual_review.runs.failures import describe_failure
 from annual_review.runs.normalise import normalise_notebook
 from annual_review.runs.plan import RunOutcome, RunSpec
 from annual_review.runs.procs import run_context
@@ -66,7 +68,9 @@ def execute_run(
         else {}
     )
     error, details = "", ""
-    with tempfile.TemporaryDirectory(prefix=f"annual-review-{spec.slug}-") as tmp:
+    # named by this process, so a later build removes it if this process is killed
+    prefix = f"annual-review-run-{owner_tag()}-{spec.slug}-"
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         workdir = Path(tmp)
         write_bundle(spec, workdir)
         output = workdir / "executed.ipynb"
@@ -86,10 +90,10 @@ def execute_run(
                     **extra,
                 )
             except PapermillExecutionError as exc:
-                error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+                error = describe_failure(exc, output, timeout)
                 details = ANSI.sub("", "\n".join(exc.traceback))
             except Exception as exc:  # a dead or hung kernel, a timeout, a bad notebook
-                error = f"{type(exc).__name__}: {exc}".strip()
+                error = describe_failure(exc, output, timeout)
                 details = traceback.format_exc()
         notebook = output.read_bytes() if output.is_file() else None
         if notebook is not None and spec.output_path:  # here, not in the build's process

@@ -9,16 +9,20 @@ they arrive and are not kept here, so memory does not grow with the number of un
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing import get_context, resource_tracker
+from pathlib import Path
 from typing import Any
 
 from annual_review.core.errors import InputError
+from annual_review.core.files import remove_stale
 from annual_review.runs.execute import execute_run, warm_up
 from annual_review.runs.plan import RunOutcome, RunSpec
+from annual_review.runs.procs import POOL_MARKER, RUN_FOLDERS, Guard, exit_with_parent, new_marker
 
 OnDone = Callable[[RunOutcome], None]
 
@@ -29,6 +33,12 @@ class LocalPool:
     With the warm engine the pool starts one zygote (which imports pandas, matplotlib
     and the library while the build is still checking its inputs) and every worker sends
     its runs there. A pool broken by a worker that died is replaced on the next submit.
+
+    Nothing it starts outlives it, however the build ends: every process it starts
+    (workers, zygote, runs, kernels and what they start) carries the environment marker
+    ``ANNUAL_REVIEW_POOL``, and a :class:`~annual_review.runs.procs.Guard` kills the
+    marked processes when the pool closes or the build process dies. Workers also end
+    with the build process on their own.
     """
 
     def __init__(self, jobs: int = 0, engine: str = "warm") -> None:
@@ -36,6 +46,13 @@ class LocalPool:
         self.engine = engine
         self._zygote = None
         self._drawing = threading.Lock()  # one region's site pages at a time
+        remove_stale(Path(tempfile.gettempdir()), RUN_FOLDERS)  # left by killed workers
+        # the build's own, unmarked: it ends once the build and the workers have gone
+        resource_tracker.ensure_running()
+        self._marker = new_marker()
+        self._guard = Guard(self._marker)
+        self._saved_marker = os.environ.get(POOL_MARKER)
+        os.environ[POOL_MARKER] = self._marker  # inherited by all the pool starts
         if engine == "warm":
             from annual_review.runs.warm import Zygote, use_zygote
 
@@ -48,7 +65,7 @@ class LocalPool:
         pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context("spawn"),
-            initializer=warm_up,
+            initializer=_start_worker,
             initargs=(self.engine, address),
         )
         for _ in range(self.workers):
@@ -76,12 +93,19 @@ class LocalPool:
             return self._pool.submit(fn, *args, **kwargs)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._zygote is not None:
-            from annual_review.runs.warm import use_zygote
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            if self._zygote is not None:
+                from annual_review.runs.warm import use_zygote
 
-            use_zygote("")
-            self._zygote.close()
+                use_zygote("")
+                self._zygote.close()
+        finally:
+            if self._saved_marker is None:
+                os.environ.pop(POOL_MARKER, None)
+            else:
+                os.environ[POOL_MARKER] = self._saved_marker
+            self._guard.close()  # whatever a crashed worker left
 
     def __enter__(self) -> LocalPool:
         return self
@@ -108,6 +132,12 @@ class LocalPool:
                     spec.slug, False, None, 0.0, f"worker died: {exc!r}", region=spec.region
                 )
             on_done(outcome)
+
+
+def _start_worker(engine: str, zygote: str) -> None:
+    """A pool worker's start: end with the build process, then get ready for runs."""
+    exit_with_parent()
+    warm_up(engine, zygote)
 
 
 def run_dask(

@@ -10,19 +10,17 @@ starts from the same untouched namespace in a process of its own: nothing one ru
 reaches another, and a crash or ``os._exit`` in one run ends that child only.
 
 The requesting side is :func:`run_cells`; papermill uses it through the registered engine
-``annual-review`` (:mod:`annual_review.runs.engine`).
+``annual-review`` (:mod:`annual_review.runs.engine`). The zygote's side is
+:mod:`annual_review.runs.zygote`.
 """
 
 from __future__ import annotations
 
 import atexit
 import base64
-import gc
 import json
 import os
 import pickle
-import select
-import signal
 import socket
 import subprocess
 import sys
@@ -36,22 +34,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annual_review.core.errors import CellTimeout, RunDied
-
-PRELOAD = (
-    "numpy",
-    "pandas",
-    "matplotlib",
-    "matplotlib.pyplot",
-    "matplotlib_inline.backend_inline",
-    "yaml",
-    "pydantic",
-    "pandera.pandas",
-    "nbformat",
-    "IPython",
-    "annual_review.blocks.review",
-    "annual_review.blocks.charts",
-    "annual_review.inputs.values",
+from annual_review.core.files import owner_tag, remove_stale
+from annual_review.runs.failures import DIED, cell_label, exit_reason
+from annual_review.runs.procs import (
+    RUN_MARKER,
+    ZYGOTE_FOLDERS,
+    ZYGOTE_MARKER,
+    kill_run,
+    new_marker,
 )
+from annual_review.runs.zygote import FAILED
+
 SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -59,16 +52,22 @@ class Zygote:
     """A child interpreter with everything imported that forks one process per run.
 
     It listens on a Unix socket: each connection is one run, served by a child forked
-    for it, so several processes (the workers of a build) can share one zygote.
+    for it, so several processes (the workers of a build) can share one zygote. It ends
+    when its owner closes its stdin or dies, and then kills its runs and everything
+    they started (marked ``ANNUAL_REVIEW_ZYGOTE``). Its folder is named by its owner, so
+    the next zygote removes it if the owner was killed.
     """
 
     _shared: Zygote | None = None
     _lock = threading.Lock()
 
     def __init__(self, wait: bool = True) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="annual-review-zygote-")
+        temporary = Path(tempfile.gettempdir())
+        remove_stale(temporary, ZYGOTE_FOLDERS)  # left by owners that were killed
+        prefix = ZYGOTE_FOLDERS.replace("*", f"{owner_tag()}-")
+        self._folder = tempfile.TemporaryDirectory(prefix=prefix, dir=temporary)
         self.address = str(Path(self._folder.name) / "zygote")
-        env = {**os.environ, **SINGLE_THREADED}
+        env = {**os.environ, **SINGLE_THREADED, ZYGOTE_MARKER: new_marker()}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "annual_review.runs.warm", self.address],
             stdin=subprocess.PIPE,  # the zygote ends when this pipe closes
@@ -143,10 +142,14 @@ def run_cells(
     Yields an event when a cell starts and when it ends. A failing cell ends the run
     unless ``keep_going(index)``. Raises :class:`CellTimeout` (after killing the run's
     process) when a cell takes longer than ``timeout`` seconds, and :class:`RunDied`
-    when the process ends in the middle of the notebook.
+    when the process ends in the middle of the notebook; their message names the cell
+    (``cell 4 (`first line`): ...``) and their ``reason`` says what happened.
+    Afterwards nothing the run started is left, a process it started in a session of
+    its own included (found by the run's ``ANNUAL_REVIEW_RUN`` marker).
     """
     environment = {k: str(v) for k, v in (env if env is not None else os.environ).items()}
     environment.update(SINGLE_THREADED)
+    environment[RUN_MARKER] = environment.get(RUN_MARKER) or new_marker()
     request = {
         "cwd": cwd,
         "env": environment,
@@ -154,8 +157,9 @@ def run_cells(
         "cells": [list(c) for c in cells],
         "keep_going": [i for i, _ in cells if keep_going(i)],
     }
-    with _forked_child(request, start_timeout) as (connection, events):
-        yield from _read_events(connection, events, timeout)
+    sources = dict(cells)
+    with _forked_child(request, start_timeout, environment[RUN_MARKER]) as (connection, events):
+        yield from _read_events(connection, events, timeout, sources)
 
 
 def call_forked(function: str, *args: Any, start_timeout: float = 60) -> Any:
@@ -170,14 +174,18 @@ def call_forked(function: str, *args: Any, start_timeout: float = 60) -> Any:
         connection.settimeout(None)
         answer = json.loads(answers.readline() or "{}")
     if "result" not in answer:
-        raise RunDied(answer.get("error") or f"{function} ended without a result")
+        status = f" ({exit_reason(answer['exit'])})" if "exit" in answer else ""
+        raise RunDied(answer.get("error") or f"{function} ended without a result{status}")
     return pickle.loads(base64.b64decode(answer["result"]))
 
 
 @contextmanager
-def _forked_child(request: dict, start_timeout: float) -> Iterator[tuple[socket.socket, TextIO]]:
+def _forked_child(
+    request: dict, start_timeout: float, marker: str = ""
+) -> Iterator[tuple[socket.socket, TextIO]]:
     """Have the zygote fork a child for ``request``; yield the connection to it and its
-    lines. Afterwards the child and anything it started are killed."""
+    lines. Afterwards the child and anything it started are killed (the processes
+    marked ``ANNUAL_REVIEW_RUN=<marker>`` too)."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = 0
     try:
@@ -195,7 +203,7 @@ def _forked_child(request: dict, start_timeout: float) -> Iterator[tuple[socket.
     finally:
         connection.close()
         if pid:
-            _kill_group(pid)
+            kill_run(pid, marker)
 
 
 def _connect(connection: socket.socket, address: str, timeout: float) -> None:
@@ -215,17 +223,39 @@ def _connect(connection: socket.socket, address: str, timeout: float) -> None:
             time.sleep(0.02)
 
 
-def _read_events(connection: socket.socket, events, timeout: float | None) -> Iterator[CellEvent]:
+class CellDied(RunDied):
+    """The run's process died while cell ``index`` ran (or before the notebook ended)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}" if where else reason)
+        self.reason = reason
+
+
+class CellTimedOut(CellTimeout):
+    """Cell ``index`` ran longer than the timeout."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.reason = reason
+
+
+def _read_events(
+    connection: socket.socket, events, timeout: float | None, sources: dict[int, str]
+) -> Iterator[CellEvent]:
     running: int | None = None
     while True:
         connection.settimeout(timeout if running is not None else None)
         try:
             line = events.readline()
         except TimeoutError:
-            raise CellTimeout(f"cell {running} did not finish within {timeout:g} s") from None
-        if not line:
-            raise RunDied("the process running the notebook ended before the notebook did")
-        event = json.loads(line)
+            assert running is not None and timeout is not None  # no timeout between cells
+            where = cell_label(running, sources.get(running, ""))
+            raise CellTimedOut(where, f"did not finish within {timeout:g} s") from None
+        event = json.loads(line) if line else {}
+        if not line or "exit" in event:  # the zygote tells how its child ended
+            where = "" if running is None else cell_label(running, sources.get(running, ""))
+            status = f" ({exit_reason(event['exit'])})" if "exit" in event else ""
+            raise CellDied(where, f"{DIED}{status}")
         if event.get("end"):
             return
         if "outputs" in event:
@@ -237,147 +267,7 @@ def _read_events(connection: socket.socket, events, timeout: float | None) -> It
             yield CellEvent(event["index"])
 
 
-def _kill_group(pid: int) -> None:
-    """End the run's process and anything it started (it leads its own process group)."""
-    for kill in (os.killpg, os.kill):  # the group, or the child if it has none yet
-        try:
-            kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-# ── the zygote side ────────────────────────────────────────────────────────
-def _reap(signum, frame) -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def _preload() -> None:
-    import importlib
-
-    from annual_review.core.imports import skip_unused_imports
-
-    skip_unused_imports()
-    for name in PRELOAD:
-        importlib.import_module(name)
-    from annual_review.blocks import charts
-    from annual_review.runs.cells import NotebookShell
-
-    warm_up = charts.Chart.of(charts.grouped_bars, "预热", ["甲"], {"乙": [1]}, "件")
-    charts.figure_html(warm_up, alt="预热", caption="预热", figure_id="warm-up")  # fonts, caches
-    charts.stock_figures(12)  # a report draws up to ten charts
-    shell = NotebookShell.instance()
-    shell.enable_matplotlib("inline")  # figures left open at the end of a cell are shown
-    # Everything imported so far lives as long as the zygote: keep it out of the garbage
-    # collector's reach, so a run's collections do not walk (and copy) the whole heap.
-    gc.collect()
-    gc.freeze()
-
-
-def _execute(connection: socket.socket) -> None:
-    """The forked child: read the run, then send an event line per cell start and end."""
-    os.setsid()
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    connection.settimeout(None)
-    incoming = connection.makefile("r", encoding="utf-8")
-    events = connection.makefile("w", encoding="utf-8")
-
-    def send(event: dict) -> None:
-        events.write(json.dumps(event, ensure_ascii=False) + "\n")
-        events.flush()
-
-    request = json.loads(incoming.readline())
-    send({"pid": os.getpid()})
-    if "call" in request:
-        _answer_call(request, send)
-        return
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    sys.path.insert(0, request["cwd"])  # as a kernel started in the notebook's folder
-
-    from annual_review.runs.cells import SINK, NotebookShell
-
-    shell = NotebookShell.instance()
-    keep_going = set(request["keep_going"])
-    executed: list[int] = []  # the notebook index of each cell run so far
-    for index, source in request["cells"]:
-        send({"index": index})
-        count, outputs, ok = shell.execute(source)
-        executed.append(index)
-        updates = [(executed[cell], pos, out) for cell, pos, out in SINK.take_updates()]
-        send({"index": index, "count": count, "outputs": outputs, "ok": ok, "updates": updates})
-        if not ok and index not in keep_going:
-            break
-    send({"end": True})
-
-
-def _answer_call(request: dict, send: Callable[[dict], None]) -> None:
-    """Run a requested function and send back its pickled result or the traceback."""
-    import importlib
-    import traceback
-
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    module, _, name = request["call"].partition(":")
-    try:
-        result = getattr(importlib.import_module(module), name)(*request["args"])
-    except Exception:
-        send({"error": traceback.format_exc()})
-        return
-    send({"result": base64.b64encode(pickle.dumps(result)).decode("ascii")})
-
-
-FAILED = ".failed"  # beside the socket: why the zygote could not start
-
-
-def serve(address: str) -> None:
-    """Zygote main loop: fork a child per connection until stdin closes."""
-    try:
-        _preload()
-    except Exception:
-        import traceback
-
-        Path(address + FAILED).write_text(traceback.format_exc(), encoding="utf-8")
-        raise
-    signal.signal(signal.SIGCHLD, _reap)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(address)
-    server.listen(64)
-    print("ready", flush=True)
-    while True:
-        readable, _, _ = select.select([server, sys.stdin], [], [])
-        if sys.stdin in readable and not sys.stdin.readline():
-            return  # the owner went away
-        if server in readable:
-            connection, _ = server.accept()
-            pid = os.fork()
-            if pid == 0:
-                code = 0
-                try:
-                    server.close()
-                    _execute(connection)
-                except BaseException:
-                    code = 1
-                    try:  # into the run's log once fd 2 points there, else the zygote's
-                        traceback.print_exc()
-                        sys.stderr.flush()
-                    except BaseException:
-                        pass
-                os._exit(code)
-            connection.close()
-
-
 if __name__ == "__main__":
+    from annual_review.runs.zygote import serve
+
     serve(sys.argv[1])

@@ -6,7 +6,7 @@ stated percentage typed as ``39%``) and raises :class:`Bad` with a specific reas
 everything else (formulas, dates, ``约500``, ``391件``, Chinese numerals, negative or
 fractional counts, ...); :func:`plain` writes a figure as the values file does;
 :func:`cell_source` reads the source cell; :func:`check_parts` drops a part larger than
-its whole.
+its whole (a figure marked ``n/a`` is neither part nor whole here).
 """
 
 from __future__ import annotations
@@ -169,7 +169,12 @@ def check_parts(
     for entry in entries:
         ind = entry.indicator
         whole = by_id.get(ind.part_of) if ind.part_of else None
-        if whole is not None and entry.number > whole.number:
+        if (
+            whole is not None
+            and entry.number is not None
+            and whole.number is not None
+            and entry.number > whole.number
+        ):
             problems.append(
                 f"{name}: {entry.cell}: {ind.id}（{ind.name}）: {entry.value} is larger than"
                 f" its whole {whole.indicator.id}（{whole.indicator.name}）= {whole.value}"

@@ -236,7 +236,7 @@ def change_warnings(
         label = f"{name}: {entry.cell}: {ind.id}（{ind.name}）"
         last = stored.get((str(year - 1), entry.unit, ind.id))
         before = _decimal(last[0]) if last else None
-        if last and before is not None and before > 0:
+        if last and before is not None and before > 0 and entry.number is not None:
             if entry.number > 3 * before:
                 notes.append(
                     f"{label}: {year} figure {entry.value} is more than three times"
@@ -248,7 +248,7 @@ def change_warnings(
                     " cell empty if the figure was not counted)"
                 )
         same = stored.get((str(year), entry.unit, ind.id))
-        if same and _decimal(same[0]) != entry.number:
+        if same and _decimal(same[0]) != entry.number:  # n/a in both: None == None
             notes.append(
                 f"{label}: replaces the stored {year} figure {same[0]} (source: {same[1]})"
                 f" with {entry.value}"

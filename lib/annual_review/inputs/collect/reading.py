@@ -1,17 +1,16 @@
-"""Reading the loaded workbook: the ``_meta`` sheet, the unit sheets and their rows.
+"""Reading the loaded workbook's unit sheets and their rows.
 
-:func:`read_meta` recognises the workbook (format, version, region, year, units) and
-:func:`read_unit_sheets` walks every unit sheet: sheet names (with a guess for a misspelt
-unit), the header row, merged cells, stray cells outside the table, and each row's
-indicator id and name. Each figure's cell goes to
-:mod:`~annual_review.inputs.collect.checking`. Problems are appended to a list, never
-raised, so that one import reports all of them.
+:func:`read_unit_sheets` walks every unit sheet in the layout the ``_meta`` sheet names
+(:mod:`~annual_review.inputs.collect.meta`): sheet names (with a guess for a misspelt
+unit), hidden sheets, rows and columns (:mod:`~annual_review.inputs.collect.visibility`),
+the header row, merged cells, stray cells outside the table, and each row's indicator
+id and name. Each figure's cell goes to :mod:`~annual_review.inputs.collect.checking`; a
+figure marked ``n/a`` needs its reason in 来源/备注. Problems are appended to a list,
+never raised, so that one import reports all of them.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import openpyxl
@@ -28,107 +27,24 @@ from annual_review.inputs.collect.checking import (
     plain,
 )
 from annual_review.inputs.collect.common import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
     FULL_WIDTH,
-    HEADERS,
-    ID_COL,
+    INSTRUCTIONS_SHEET,
     META_SHEET,
-    NAME_COL,
+    NOT_APPLICABLE,
     SOURCE_COL,
     VALUE_COL,
     Entry,
+    Layout,
+    is_not_applicable,
     unit_list,
 )
+from annual_review.inputs.collect.meta import WorkbookMeta
+from annual_review.inputs.collect.visibility import hidden_cell_problems, hidden_sheet_problem
 from annual_review.inputs.region import Region, Unit
 
-MAX_META_ROWS = 200
 LEVEL_WORDS = {"city": "the city (县级市) only", "township": "townships (镇/街道) only"}
 
 _TOWNSHIP_SUFFIXES = ("街道", "镇", "乡")
-
-
-@dataclass
-class _Meta:
-    """The ``_meta`` sheet: the year and the units the template was made for."""
-
-    year: int | None = None
-    units: list[str] = field(default_factory=list)
-
-
-def read_meta(
-    book: openpyxl.Workbook, name: str, region: Region, year: int | None, problems: list[str]
-) -> _Meta:
-    """The ``_meta`` sheet's year and units; problems are appended, not raised."""
-    meta = _Meta()
-    if META_SHEET not in book.sheetnames:
-        problems.append(
-            f"{name}: no {META_SHEET} sheet: the workbook was not made by"
-            " `annual-review template` or the sheet was deleted; fill in a fresh template"
-        )
-        return meta
-    ws = book[META_SHEET]
-    if not isinstance(ws, Worksheet):
-        problems.append(f"{name}: {META_SHEET} is a chart sheet; fill in a fresh template")
-        return meta
-    seen: dict[str, tuple[object, str]] = {}
-    units: list[tuple[object, str]] = []
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, MAX_META_ROWS), max_col=2):
-        key, cell = row[0].value, row[1]
-        where = f"{name}: {META_SHEET}!{cell.coordinate}"
-        if key == "unit":
-            units.append((cell.value, where))
-        elif isinstance(key, str):
-            seen.setdefault(key, (cell.value, where))
-    at = f"{name}: {META_SHEET}"
-    fmt, where = seen.get("format", (None, at))
-    if fmt != FORMAT_NAME:
-        problems.append(f"{where}: not an annual-review collection workbook (format {fmt!r})")
-        return meta
-    version, where = seen.get("version", (None, at))
-    if version != FORMAT_VERSION:
-        problems.append(
-            f"{where}: template format version {version!r} is not supported"
-            f" (this program reads version {FORMAT_VERSION}); make a new template"
-        )
-    slug, where = seen.get("region", (None, at))
-    if slug != region.slug:
-        problems.append(
-            f"{where}: the workbook is for region {slug!r}, not {region.slug} ({region.name});"
-            " import it into its own region"
-        )
-    value, where = seen.get("year", (None, at))
-    found = _meta_year(value)
-    if found is None:
-        problems.append(f"{where}: year {value!r} is not a year between 2000 and 2100")
-    elif year is not None and found != year:
-        problems.append(
-            f"{where}: the workbook collects {found}, not {year}; use the {year} template"
-        )
-    else:
-        meta.year = found
-    known = {u.name for u in region.units}
-    for unit, where in units:
-        if unit in known:
-            meta.units.append(str(unit))
-        else:
-            problems.append(
-                f"{where}: unknown unit {unit!r}; region {region.name} has {unit_list(region)}"
-            )
-    if slug != region.slug:
-        meta.year = None  # a workbook of another region is not merged at all
-    return meta
-
-
-def _meta_year(value: object) -> int | None:
-    """The year recorded in ``_meta`` as an int, or None when it is not a year."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{4}\s*", value):
-        value = int(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
-        return None
-    return value
 
 
 def read_unit_sheets(
@@ -136,10 +52,11 @@ def read_unit_sheets(
     name: str,
     region: Region,
     catalog: Catalog,
-    meta: _Meta,
+    meta: WorkbookMeta,
     problems: list[str],
-) -> tuple[list[Entry], set[tuple[str, str]]]:
-    """Every unit sheet's figures, plus the (unit, indicator) keys of rows with problems."""
+) -> tuple[list[Entry], set[tuple[str, str]], list[Unit]]:
+    """Every unit sheet's figures, the (unit, indicator) keys of rows with problems, and
+    the units whose sheets were read."""
     units = {u.name: u for u in region.units}
     entries: list[Entry] = []
     bad: set[tuple[str, str]] = set()
@@ -148,15 +65,22 @@ def read_unit_sheets(
         if title == META_SHEET:
             continue
         ws = book[title]
+        hidden = hidden_sheet_problem(name, title, ws.sheet_state)
+        if hidden:
+            problems.append(hidden)
+        if title == INSTRUCTIONS_SHEET:
+            continue
         unit = units.get(title)
         if unit is None:
-            problems.append(_unknown_sheet(name, title, region))
+            if not hidden:
+                problems.append(_unknown_sheet(name, title, region))
             continue
         if not isinstance(ws, Worksheet):
             problems.append(f"{name}: sheet {title!r} is a chart sheet, not a table")
             continue
         found.append(title)
-        sheet_entries = _read_sheet(ws, name, unit, catalog, problems, bad)
+        problems += hidden_cell_problems(name, ws, meta.layout)
+        sheet_entries = _read_sheet(ws, name, unit, catalog, meta.layout, problems, bad)
         entries += check_parts(sheet_entries, name, problems, bad)
     for unit_name in meta.units:
         if unit_name not in found:
@@ -169,7 +93,7 @@ def read_unit_sheets(
             f"{name}: no unit sheets: no sheet is named after a unit of {region.name}"
             f" ({unit_list(region)}); fill in the template made by `annual-review template`"
         )
-    return entries, bad
+    return entries, bad, [units[t] for t in found]
 
 
 def _unknown_sheet(name: str, title: str, region: Region) -> str:
@@ -212,6 +136,7 @@ def _read_sheet(
     name: str,
     unit: Unit,
     catalog: Catalog,
+    layout: Layout,
     problems: list[str],
     bad: set[tuple[str, str]],
 ) -> list[Entry]:
@@ -219,27 +144,32 @@ def _read_sheet(
     sheet = ws.title
     before = len(problems)
     for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+        if merged.max_row < layout.header_row:
+            continue  # the title rows above the table hold no figure
         problems.append(
             f"{name}: {sheet}!{merged.coord}: merged cells in the table; unmerge them"
             " (取消合并单元格) so that every indicator has its own cells"
         )
-    header = [ws.cell(row=1, column=c).value for c in range(1, max(ws.max_column, 7) + 1)]
+    top = layout.header_row
+    columns = range(1, max(ws.max_column, layout.width) + 1)
+    header = [ws.cell(row=top, column=c).value for c in columns]
     for col, value in enumerate(header, start=1):
-        expected = HEADERS[col - 1] if col <= len(HEADERS) else None
+        expected = layout.headers[col - 1] if col <= layout.width else None
         text = value.strip() if isinstance(value, str) else value
         if text != expected and not (expected is None and text in (None, "")):
-            cell = ws.cell(row=1, column=col).coordinate
+            cell = ws.cell(row=top, column=col).coordinate
             want = repr(expected) if expected else "nothing"
             problems.append(
                 f"{name}: {sheet}!{cell}: header row changed: expected {want}, found {value!r};"
-                f" the columns must stay {'、'.join(HEADERS)} (restore the template's header)"
+                f" the columns must stay {'、'.join(layout.headers)} (restore the template's"
+                " header)"
             )
     if len(problems) > before:
         return []  # with moved columns or merged cells no figure can be read safely
     entries: list[Entry] = []
     first_row: dict[str, int] = {}
-    for row in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=ws.max_column):
-        entry = _read_row(row, name, unit, catalog, problems, bad, first_row)
+    for row in ws.iter_rows(min_row=layout.first_row, max_row=ws.max_row, max_col=ws.max_column):
+        entry = _read_row(row, name, unit, catalog, layout, problems, bad, first_row)
         if entry is not None:
             entries.append(entry)
     duplicated = {e.indicator.id for e in entries if (unit.name, e.indicator.id) in bad}
@@ -251,6 +181,7 @@ def _read_row(
     name: str,
     unit: Unit,
     catalog: Catalog,
+    layout: Layout,
     problems: list[str],
     bad: set[tuple[str, str]],
     first_row: dict[str, int],
@@ -259,37 +190,53 @@ def _read_row(
     cells = {c.column: c for c in row}
     sheet, row_number = row[0].parent.title, row[0].row
     for col, cell in sorted(cells.items()):
-        if col > SOURCE_COL and not is_blank(cell.value):
+        if col > layout.width and not is_blank(cell.value):
             problems.append(
                 f"{name}: {sheet}!{cell.coordinate}: {cell.value!r} is outside the table"
-                f" (columns A–G); type figures in column F ({HEADERS[VALUE_COL - 1]}) and"
-                f" remarks in column G ({HEADERS[SOURCE_COL - 1]})"
+                f" (columns A–{layout.last_letter}); type figures in column F"
+                f" ({layout.headers[VALUE_COL - 1]}) and remarks in column G"
+                f" ({layout.headers[SOURCE_COL - 1]})"
             )
     value_cell = cells[VALUE_COL]
     has_value = not is_blank(value_cell.value)
-    ind, usable = _row_indicator(cells, name, unit, catalog, problems, has_value)
+    ind, usable = _row_indicator(cells, name, unit, catalog, layout, problems, has_value)
     if ind is None:
         return None
     label = f"{ind.id}（{ind.name}）"
     if ind.id in first_row:
         first = first_row[ind.id]
+        id_letter = layout.letter(layout.id_col)
         problems.append(
-            f"{name}: {sheet}!A{row_number}: {label}: duplicate row; the indicator is already"
-            f" on row {first} ({sheet}!A{first}); keep one row per indicator"
+            f"{name}: {sheet}!{id_letter}{row_number}: {label}: duplicate row; the indicator is"
+            f" already on row {first} ({sheet}!{id_letter}{first}); keep one row per indicator"
         )
         bad.add((unit.name, ind.id))
         return None
     first_row[ind.id] = row_number
+    source_cell = cells[SOURCE_COL]
+    try:
+        source = cell_source(source_cell)
+    except Bad as exc:
+        problems.append(f"{name}: {sheet}!{source_cell.coordinate}: {label}: {exc}")
+        usable = False
+        source = None
+    if is_not_applicable(value_cell.value):
+        if not source and usable:
+            problems.append(
+                f"{name}: {sheet}!{value_cell.coordinate}: {label}: marked"
+                f" {str(value_cell.value).strip()!r} without a reason; write why the figure"
+                f" does not apply in 来源/备注 ({sheet}!{source_cell.coordinate})"
+            )
+            usable = False
+        if not usable:
+            bad.add((unit.name, ind.id))
+            return None
+        return Entry(sheet, row_number, unit.name, ind, NOT_APPLICABLE, None, source)
     number: Decimal | None = None
     try:
         number = cell_number(value_cell, ind)
     except Bad as exc:
         problems.append(f"{name}: {sheet}!{value_cell.coordinate}: {label}: {exc}")
-        usable = False
-    try:
-        source = cell_source(cells[SOURCE_COL])
-    except Bad as exc:
-        problems.append(f"{name}: {sheet}!{cells[SOURCE_COL].coordinate}: {label}: {exc}")
         usable = False
     if not usable:
         bad.add((unit.name, ind.id))
@@ -304,18 +251,20 @@ def _row_indicator(
     name: str,
     unit: Unit,
     catalog: Catalog,
+    layout: Layout,
     problems: list[str],
     has_value: bool,
 ) -> tuple[Indicator | None, bool]:
     """The row's indicator (None for an empty row or an unknown id) and whether it is usable."""
-    id_cell, name_cell = cells[ID_COL], cells[NAME_COL]
+    id_cell, name_cell = cells[layout.id_col], cells[layout.name_col]
     sheet, row = id_cell.parent.title, id_cell.row
     where = f"{name}: {sheet}!{id_cell.coordinate}"
+    id_column = f"column {layout.letter(layout.id_col)} ({layout.headers[layout.id_col - 1]})"
     raw = id_cell.value
     if is_blank(raw):
         if has_value:
             problems.append(
-                f"{where}: a figure in {sheet}!F{row} without an indicator id in column A;"
+                f"{where}: a figure in {sheet}!F{row} without an indicator id in {id_column};"
                 " add rows only by copying the template's rows"
             )
         return None, False
@@ -329,7 +278,7 @@ def _row_indicator(
         hint = f" (the id of {text} is {by_name[0]})" if by_name else ""
         problems.append(
             f"{where}: unknown indicator id {raw!r} (not in data/indicators.yaml){hint};"
-            " do not change column A"
+            f" do not change {id_column}"
         )
         return None, False
     label = f"{where}: {ind.id}（{ind.name}）"

@@ -2,13 +2,15 @@
 
 :func:`check_container` refuses what is not a zip-packaged Excel workbook (an ``.xls``,
 a password-protected file, HTML or CSV renamed ``.xlsx``, a Word document, a zip bomb)
-with a reason a person can act on; :func:`check_sizes` streams every sheet once in
+and any workbook with macros (an ``.xlsm`` file, a ``vbaProject`` part) with a reason a
+person can act on; :func:`check_sizes` streams every sheet once in
 read-only mode and refuses oversized ones before the full load; :func:`load` opens a
 workbook with openpyxl, turning any failure of a damaged file into an :class:`InputError`.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -27,6 +29,9 @@ MAX_COLUMNS = 50
 MAX_SHEETS = 100
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
+MACRO_PART = re.compile(r"(^|/)vbaProject[^/]*\.bin$|(^|/)vbaData\.xml$", re.IGNORECASE)
+SAVE_AS = "'Excel 工作簿 (*.xlsx)'"
 
 
 def check_container(path: Path) -> None:
@@ -36,6 +41,11 @@ def check_container(path: Path) -> None:
         raise InputError(f"{path.as_posix()}: no such file")
     if not path.is_file():
         raise InputError(f"{path.as_posix()}: not a file")
+    if path.suffix.lower() in MACRO_SUFFIXES:
+        raise InputError(
+            f"{name}: refused: a macro-enabled workbook ({path.suffix}); macros are never"
+            f" opened here: open it in Excel, save it as {SAVE_AS} and import that file"
+        )
     with path.open("rb") as handle:
         head = handle.read(512)
     if not head:
@@ -69,6 +79,12 @@ def check_container(path: Path) -> None:
         raise InputError(
             f"{name}: not an .xlsx workbook but {kind} named .xlsx;"
             " fill in the template made by `annual-review template`"
+        )
+    macros = sorted(n for n in names if MACRO_PART.search(n))
+    if macros:
+        raise InputError(
+            f"{name}: refused: the workbook contains macros ({', '.join(macros)}); save it in"
+            f" Excel as {SAVE_AS}, which leaves the macros out, and import that file"
         )
     unpacked = sum(i.file_size for i in infos)
     if unpacked > MAX_UNPACKED_BYTES:

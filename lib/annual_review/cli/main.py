@@ -1,4 +1,4 @@
-"""The ``annual-review`` command.
+"""The ``annual-review`` command: the parser, ``build``, ``publish``, ``clean-cache``.
 
 Exit codes: 0 everything built; 1 some unit failed (the others are built and published);
 2 bad input (nothing was executed).
@@ -15,12 +15,23 @@ from tqdm import tqdm
 
 from annual_review import __version__
 from annual_review.build.orchestrate import BuildOptions, build
+from annual_review.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    REGION_HELP,
+    parse_parameters,
+    shown,
+)
+from annual_review.cli.yearly import (
+    check_command,
+    import_command,
+    new_year_command,
+    template_command,
+)
 from annual_review.core.errors import AnnualReviewError, CacheBusy, InputError, PublishError
 from annual_review.core.imports import skip_unused_imports
 from annual_review.core.layout import Project
-from annual_review.inputs.checks import check_inputs
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,10 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         "build",
         help="run every unit's notebook and publish the site",
         description="Run the notebooks of one year (the city and each township) "
-        "and publish outputs/<year>/site/. Unchanged units are reused.",
+        "and publish outputs/<region>/<year>/site/ and outputs/index.html. "
+        "Unchanged units are reused.",
     )
     b.add_argument("--year", type=int, required=True, help="report year, e.g. 2024")
-    b.add_argument("--region", default="haining", help="region file slug (default: haining)")
+    b.add_argument("--region", default=None, help=REGION_HELP + "; all: every region file")
     b.add_argument(
         "--unit",
         action="append",
@@ -100,11 +112,11 @@ def _parser() -> argparse.ArgumentParser:
     pub = sub.add_parser(
         "publish",
         help="write another format from the last build (Quarto book, Word files)",
-        description="Write outputs/<year>/quarto/ (a Quarto book project of the executed "
-        "notebooks) or the Word files, from the last build's outputs.",
+        description="Write outputs/<region>/<year>/quarto/ (a Quarto book project of the "
+        "executed notebooks) or the Word files, from the last build's outputs.",
     )
     pub.add_argument("--year", type=int, required=True)
-    pub.add_argument("--region", default="haining")
+    pub.add_argument("--region", default=None, help=REGION_HELP + "; all: every region file")
     pub.add_argument("--format", choices=["quarto", "word"], required=True)
     pub.add_argument(
         "--render",
@@ -119,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
         "definition and last year's value, and a protected sheet with one cell to fill.",
     )
     t.add_argument("--year", type=int, required=True, help="the year to collect, e.g. 2025")
-    t.add_argument("--region", default="haining")
+    t.add_argument("--region", default=None, help=REGION_HELP)
     t.add_argument(
         "--unit",
         action="append",
@@ -136,9 +148,29 @@ def _parser() -> argparse.ArgumentParser:
         "(sheet and cell) and change nothing; otherwise write its figures into data/values.",
     )
     imp.add_argument("file", type=Path, metavar="FILE.xlsx")
-    imp.add_argument("--region", default="haining")
+    imp.add_argument(
+        "--region", default=None, help="region slug; default: the one the workbook names"
+    )
     imp.add_argument("--year", type=int, default=None, help="refuse a workbook of another year")
     imp.add_argument("--source", default=None, help="source to record for cells without one")
+
+    ny = sub.add_parser(
+        "new-year",
+        help="write next year's params for every unit from this year's (never overwrites)",
+        description="Write params/<year>/<slug>.yaml for every unit of a region from the "
+        "year before: addressee and issuer kept, the date empty, every text a 待填写 "
+        "placeholder that check lists by line, a plan_status entry for each of last year's "
+        "plans. An existing file is never overwritten.",
+    )
+    ny.add_argument("--year", type=int, required=True, help="the new year, e.g. 2025")
+    ny.add_argument("--region", default=None, help=REGION_HELP)
+    ny.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this unit (name or slug); repeatable; default: all units",
+    )
 
     cc = sub.add_parser(
         "clean-cache",
@@ -154,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="check data, params and notebooks without running kernels")
     c.add_argument("--year", type=int, required=True)
-    c.add_argument("--region", default="haining")
+    c.add_argument("--region", default=None, help=REGION_HELP + "; all: every region file")
     c.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
     c.add_argument(
         "--final",
@@ -169,19 +201,6 @@ def _parser() -> argparse.ArgumentParser:
         help="check only this unit's params (name or slug); repeatable",
     )
     return parser
-
-
-def parse_parameters(items: list[str]) -> dict:
-    """``NAME=VALUE`` pairs with VALUE read as YAML (``-p year=2024`` gives an int)."""
-    import yaml
-
-    found = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.isidentifier():
-            raise InputError(f"--parameter {item!r}: expected NAME=VALUE")
-        found[name] = yaml.safe_load(value) if value else ""
-    return found
 
 
 def _summary(report, quiet: bool) -> None:
@@ -250,20 +269,30 @@ def _build(args) -> int:
     if bar is not None:
         bar.close()
     _summary(report, args.quiet)
-    site = report.site.relative_to(project.root) if report.site else None
+    for old in project.legacy_year_dirs():
+        print(
+            f"{shown(project, old)}/ is left from an older layout (outputs are now in "
+            f"outputs/<region>/<year>/); it is no longer updated and can be deleted",
+            file=sys.stderr,
+        )
     if report.failed:
         for slug in report.word_failures:
             print(f"failed: {slug}: {report.word_failures[slug]}", file=sys.stderr)
-        print(
-            f"failed units: {', '.join(report.failed)} (notebooks with the error in "
-            f"outputs/{args.year}/failed/, logs in outputs/{args.year}/logs/)",
-            file=sys.stderr,
-        )
+        folders = [site.parent for site in report.sites]
+        kept = [
+            f"{what} in {', '.join(f'{shown(project, f / sub)}/' for f in found)}"
+            for what, sub in (("notebooks with the error", "failed"), ("logs", "logs"))
+            if (found := [f for f in folders if (f / sub).is_dir()])
+        ]
+        print(f"failed units: {', '.join(report.failed)} ({'; '.join(kept)})", file=sys.stderr)
         return EXIT_FAILED
     if not args.quiet:
-        print(f"site: {site}/index.html")
+        for site in report.sites:
+            print(f"site: {shown(project, site / 'index.html')}")
+        if report.front_door is not None:
+            print(f"all reports: {shown(project, report.front_door)}")
     for page in report.review_pages:
-        where = page.relative_to(project.root).as_posix()
+        where = shown(project, page)
         if report.unreviewed:
             print(
                 f"findings from the data awaiting review (left out of the report): "
@@ -279,67 +308,51 @@ def _publish(args) -> int:
     from annual_review.inputs.region import load_region
 
     project = Project.find(args.project)
-    region = load_region(project.data_dir, args.region)
-    year_dir = project.year_dir(args.year)
-    notebooks = {u.slug: year_dir / "notebooks" / f"{u.slug}.ipynb" for u in region.units}
-    missing = [slug for slug, path in notebooks.items() if not path.is_file()]
-    if missing:
-        raise InputError(
-            f"outputs/{args.year}/notebooks: no executed notebook for "
-            f"{', '.join(missing)}; run `annual-review build --year {args.year}`"
-        )
-    if args.format == "word":
-        from annual_review.core.files import cache_lock
-        from annual_review.publish.word_files import write_word_files
+    jobs = []
+    for slug in project.select_regions(args.region):
+        region = load_region(project.data_dir, slug)
+        year_dir = project.year_dir(args.year, slug)
+        notebooks = {u.slug: year_dir / "notebooks" / f"{u.slug}.ipynb" for u in region.units}
+        missing = [unit for unit, path in notebooks.items() if not path.is_file()]
+        if missing:
+            raise InputError(
+                f"{shown(project, year_dir / 'notebooks')}: no executed notebook for "
+                f"{', '.join(missing)}; run `annual-review build --year {args.year} "
+                f"--region {slug}`"
+            )
+        jobs.append((region, year_dir, notebooks))
+    failed = False
+    for region, year_dir, notebooks in jobs:
+        if args.format == "word":
+            failed = _publish_word(project, region, args.year, year_dir) or failed
+            continue
+        from annual_review.publish.quarto import render_book, write_book
 
-        cache_dir = project.outputs_dir / ".cache"
-        with cache_lock(cache_dir):
-            made = write_word_files(region, args.year, year_dir, cache_dir)
-        for path in made.written:
-            print(path.relative_to(project.root))
-        for slug, reason in made.failed.items():
-            print(f"failed: {slug}: {reason}", file=sys.stderr)
-        return EXIT_FAILED if made.failed else EXIT_OK
-    from annual_review.publish.quarto import render_book, write_book
-
-    book = write_book(notebooks, region, args.year, year_dir / "quarto")
-    print(f"quarto project: {book.relative_to(project.root)}")
-    if args.render:
-        try:
-            out = render_book(book)
-        except PublishError as exc:
-            print(str(exc), file=sys.stderr)
-            return EXIT_FAILED
-        print(f"rendered: {out.relative_to(project.root)}")
-    return EXIT_OK
+        book = write_book(notebooks, region, args.year, year_dir / "quarto")
+        print(f"quarto project: {shown(project, book)}")
+        if args.render:
+            try:
+                out = render_book(book)
+            except PublishError as exc:
+                print(str(exc), file=sys.stderr)
+                failed = True
+                continue
+            print(f"rendered: {shown(project, out)}")
+    return EXIT_FAILED if failed else EXIT_OK
 
 
-def _template(args) -> int:
-    from annual_review.inputs.collect import write_template
+def _publish_word(project: Project, region, year: int, year_dir: Path) -> bool:
+    """Write a region's Word files from its site; True when one failed."""
+    from annual_review.core.files import cache_lock
+    from annual_review.publish.word_files import write_word_files
 
-    project = Project.find(args.project)
-    out = write_template(
-        project.data_dir, args.region, args.year, args.output, units=args.unit or None
-    )
-    print(f"template: {out}")
-    return EXIT_OK
-
-
-def _import(args) -> int:
-    from annual_review.inputs.collect import import_workbook
-
-    project = Project.find(args.project)
-    try:
-        report = import_workbook(
-            args.file, project.data_dir, args.region, source=args.source, year=args.year
-        )
-    except OSError as exc:
-        print(f"import failed, data/ unchanged: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"{report.rows_written} figures written to {report.path}")
-    return EXIT_OK
+    with cache_lock(project.cache_dir):
+        made = write_word_files(region, year, year_dir, project.cache_dir)
+    for path in made.written:
+        print(shown(project, path))
+    for slug, reason in made.failed.items():
+        print(f"failed: {slug}: {reason}", file=sys.stderr)
+    return bool(made.failed)
 
 
 def _clean_cache(args) -> int:
@@ -349,7 +362,7 @@ def _clean_cache(args) -> int:
     if args.days < 0:
         raise InputError(f"--days must be 0 or more, not {args.days:g}")
     project = Project.find(args.project)
-    folder = project.outputs_dir / ".cache"
+    folder = project.cache_dir
     try:
         with cache_lock(folder, exclusive=True):
             report = prune(folder, args.days, dry_run=args.dry_run)
@@ -364,32 +377,6 @@ def _clean_cache(args) -> int:
     return EXIT_OK
 
 
-def _check(args) -> int:
-    from annual_review.figures.facts import Facts
-    from annual_review.figures.gate import final_problems, review_items
-
-    project = Project.find(args.project)
-    valid = check_inputs(
-        project, args.year, args.region, parse_parameters(args.parameter), args.unit or None
-    )
-    gate = review_items(valid, Facts(valid.values, valid.catalog), args.year)
-    print(f"{args.year}: data, params and notebooks are valid")
-    for item in gate.items:
-        print(f"  {item.params_file}: {item.id} [{item.status_name}] {item.unit}：{item.sentence}")
-        if item.status == "unreviewed":
-            print(f"      findings:\n      {item.confirm_line}\n   or {item.dismiss_line}")
-    for line in gate.placeholders:
-        print(f"  {line}")
-    open_items = len(gate.unreviewed())
-    print(
-        f"findings: {len(gate.items)}, unreviewed: {open_items}; "
-        f"placeholders left: {len(gate.placeholders)}"
-    )
-    if args.final and (problems := final_problems(gate)):
-        raise InputError("\n".join(["not ready to send (--final):", *problems]))
-    return EXIT_OK
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``annual-review`` command."""
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -398,10 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {
             "build": _build,
-            "check": _check,
+            "check": check_command,
             "publish": _publish,
-            "template": _template,
-            "import": _import,
+            "template": template_command,
+            "import": import_command,
+            "new-year": new_year_command,
             "clean-cache": _clean_cache,
         }[args.command](args)
     except InputError as exc:
@@ -416,7 +404,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous outputs are intact", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,19 +1,22 @@
 """Export the executed notebooks as a Quarto book (optional: Quarto is not a dependency).
 
 ``write_book`` turns one build's executed notebooks into a Quarto book project: the city
-is ``index.ipynb`` and each township one chapter, in region order. Every chapter is a
-copy of the executed notebook with the parameter cells, the analyst notes and papermill's
-metadata removed (the same ``StripProvenance`` the intranet site uses), headed by a
-markdown cell ``# <unit name>`` because a Quarto book takes a chapter's title from its
-first heading.
+is ``index.ipynb`` and each township one chapter, in region order. Each chapter is the
+executed notebook with the parameter cells, the analyst notes and papermill's metadata
+removed, headed by ``# <unit name>`` (a book takes a chapter's title from its one H1),
+and with the report's declared headings written as Markdown so that Pandoc sees them
+and Quarto's table of contents lists them (:mod:`.quarto_chapter` explains how).
 
-The report lives in the stored outputs, so the project turns execution off
-(``execute: enabled: false``) and hides code with the project-level ``echo: false``.
-The code cells keep their source: Quarto never shows it under ``echo: false``, and an
-emptied or ``#|``-annotated cell would no longer be the notebook that produced the
-figures. HTML tables are passed through untouched (``html-table-processing: none``) and
-styled by the site's own stylesheet; the cosmo theme's Google Fonts import is switched
-off so that the embedded pages load nothing from outside.
+The project follows Quarto's rules for books: no ``embed-resources`` (Quarto makes
+self-contained HTML of single documents, not of books or websites), pages that load
+nothing from outside (no search, no Google Fonts import in the theme), the report in the
+stored outputs (``execute: enabled: false``) with code hidden (``echo: false``; the
+cells keep their source, so a chapter is still the notebook that made the figures), and
+HTML tables passed through untouched (``html-table-processing: none``). Styles:
+``review.css`` is the intranet site's stylesheet (the report's own elements) and
+``book.css`` maps the site's page-frame rules onto Quarto's markup; ``book.css`` starts
+with the ``@font-face`` of the embedded font, a subset of Noto Sans SC with every
+character of the book, written to ``fonts/`` (a project resource) like the site's.
 
 ``render_book`` runs ``quarto render`` where Quarto is installed and otherwise explains
 how to get it.
@@ -35,22 +38,29 @@ from annual_review.core.errors import InputError, PublishError
 from annual_review.core.files import replace_folder
 from annual_review.figures.phrasing import report_title
 from annual_review.inputs.region import Region, Unit
+from annual_review.publish import fonts
 from annual_review.publish.assets import TEMPLATES
-from annual_review.publish.render import StripProvenance
+from annual_review.publish.quarto_chapter import chapter_characters, chapter_notebook
 
 OUTPUT_DIR = "_book"
 RENDER_TIMEOUT = 600
 RELEASES_URL = "https://github.com/quarto-dev/quarto-cli/releases"
-HEADING_CELL_ID = "chapter-heading"
 STYLESHEET = "review.css"
+BOOK_STYLESHEET = "book.css"
 THEME = "review.scss"
+FONT_FILE = "fonts/ar-fallback-sc.woff"
+# Quarto's own Chinese labels on a page (its _language-zh.yml: the table of contents).
+QUARTO_LABELS = "目录该页面内容"
 
-# Cosmo's rules import Source Sans Pro from Google Fonts unless this is false; the
-# report's own (Chinese) font stacks come from the site stylesheet instead.
-THEME_SCSS = """\
+# Cosmo's rules import Source Sans Pro from Google Fonts unless this is false. The body
+# and heading stacks are the report's (page.css), ending with the embedded subset.
+THEME_SCSS = f"""\
 /*-- scss:defaults --*/
 $web-font-path: false;
-$font-family-sans-serif: "SimHei", "黑体", "Heiti SC", "Noto Sans CJK SC", sans-serif;
+$font-family-sans-serif: "FangSong_GB2312", "仿宋_GB2312", "FangSong", "STFangsong", "仿宋",
+  "Noto Serif CJK SC", "{fonts.FAMILY}", serif;
+$headings-font-family: "SimHei", "黑体", "Heiti SC", "Noto Sans CJK SC", "{fonts.FAMILY}",
+  sans-serif;
 """
 
 
@@ -67,7 +77,7 @@ def chapter_filename(unit: Unit) -> str:
 def quarto_config(region: Region, year: int) -> dict:
     """The ``_quarto.yml`` of the book, as a mapping."""
     return {
-        "project": {"type": "book", "output-dir": OUTPUT_DIR},
+        "project": {"type": "book", "output-dir": OUTPUT_DIR, "resources": [FONT_FILE]},
         "book": {
             "title": book_title(region, year),
             "chapters": [chapter_filename(u) for u in region.units],
@@ -78,10 +88,10 @@ def quarto_config(region: Region, year: int) -> dict:
         "html-table-processing": "none",
         "format": {
             "html": {
-                "embed-resources": True,
                 "toc": True,
+                "toc-depth": 3,
                 "theme": ["cosmo", THEME],
-                "css": [STYLESHEET],
+                "css": [STYLESHEET, BOOK_STYLESHEET],
                 "anchor-sections": False,
             }
         },
@@ -89,24 +99,16 @@ def quarto_config(region: Region, year: int) -> dict:
     }
 
 
-def chapter_notebook(source: bytes | str, unit: Unit):
-    """A publishable copy of one executed notebook, headed ``# <unit name>``."""
-    text = source.decode("utf-8") if isinstance(source, bytes) else source
-    nb = nbformat.reads(text, as_version=4)
-    nb, _ = StripProvenance().preprocess(nb, {})
-    heading = nbformat.v4.new_markdown_cell(f"# {unit.name}")
-    ids = {cell.get("id") for cell in nb.cells}
-    if nb.nbformat_minor >= 5 or any(ids - {None}):
-        cell_id, n = HEADING_CELL_ID, 1
-        while cell_id in ids:
-            n += 1
-            cell_id = f"{HEADING_CELL_ID}-{n}"
-        heading["id"] = cell_id
-    else:
-        heading.pop("id", None)
-    nb.cells.insert(0, heading)
-    nbformat.validate(nb)
-    return nb
+def font_face(characters: str) -> str:
+    """The ``@font-face`` rule of the embedded subset, as a file beside ``book.css``.
+
+    >>> print(font_face("海")[:60])
+    @font-face { font-family: "AR Fallback SC"; font-style: norm
+    """
+    return (
+        f'@font-face {{ font-family: "{fonts.FAMILY}"; font-style: normal; font-weight: 400;'
+        f' font-display: block; src: url("{FONT_FILE}") format("woff"); }}'
+    )
 
 
 def _check_notebooks(notebooks: dict[str, Path], region: Region) -> None:
@@ -139,16 +141,25 @@ def write_book(notebooks: dict[str, Path], region: Region, year: int, out_dir: P
     staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     staging.mkdir()
     try:
+        title = book_title(region, year)
+        used = set(title + QUARTO_LABELS)
         for unit in region.units:
             nb = chapter_notebook(Path(notebooks[unit.slug]).read_bytes(), unit)
+            used.update(chapter_characters(nb))
             with open(staging / chapter_filename(unit), "w", encoding="utf-8", newline="\n") as f:
                 nbformat.write(nb, f)
+        font = staging / FONT_FILE
+        font.parent.mkdir()
+        font.write_bytes(fonts.subset_woff("".join(sorted(used))))
         config = yaml.safe_dump(
             quarto_config(region, year), allow_unicode=True, sort_keys=False, width=100
         )
         (staging / "_quarto.yml").write_text(config, encoding="utf-8")
         page_css = (TEMPLATES / "review" / "page.css").read_text(encoding="utf-8")
         (staging / STYLESHEET).write_text(page_css, encoding="utf-8")
+        book_css = (TEMPLATES / "quarto" / BOOK_STYLESHEET).read_text(encoding="utf-8")
+        book_css = f"{font_face(''.join(sorted(used)))}\n{book_css}"
+        (staging / BOOK_STYLESHEET).write_text(book_css, encoding="utf-8")
         (staging / THEME).write_text(THEME_SCSS, encoding="utf-8")
         replace_folder(staging, out_dir)
     except BaseException:

@@ -92,6 +92,7 @@ def test_help_lists_every_command_and_the_readme_options() -> None:
         "template",
         "import",
         "new-year",
+        "preview",
         "clean-cache",
     }
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

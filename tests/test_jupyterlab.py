@@ -33,8 +33,9 @@ RUN_FINISHED = """() => {
     && cells.every((c) => c.executionState === 'idle' && (c.executionCount || failed));
 }"""
 RESULTS = """() => ({
-  charts: [...document.querySelectorAll('.jp-OutputArea-output figure.ar-chart svg')]
-    .filter((s) => s.getBoundingClientRect().width > 0 && s.querySelector('text')).length,
+  charts: [...document.querySelectorAll('.jp-OutputArea-output figure.ar-chart img')]
+    .filter((i) => i.getBoundingClientRect().width > 0 && i.complete && i.naturalWidth > 0)
+    .length,
   stderr: [...document.querySelectorAll(
     '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
     .map((e) => e.textContent.slice(0, 300)),
@@ -45,6 +46,18 @@ RESULTS = """() => ({
   manager: JSON.parse(document.getElementById('jupyter-config-data').textContent)
     .extensionManager?.name,
 })"""
+
+
+BUILT_CHARTS = """() => {
+  const model = window.jupyterapp.shell.currentWidget?.content?.model;
+  const images = [...document.querySelectorAll('.jp-OutputArea-output figure.ar-chart img')];
+  return {
+    untrusted: !!model && [...model.cells].some((c) => c.type === 'code' && !c.trusted),
+    images: images.length,
+    drawn: images.filter((i) => i.complete && i.naturalWidth > 0).length,
+    svg: document.querySelectorAll('.jp-OutputArea-output svg[role="img"]').length,
+  };
+}"""
 
 
 def free_port() -> int:
@@ -153,3 +166,26 @@ def test_run_all_in_jupyterlab_renders_the_township_report(lab, browser) -> None
     assert {"city.ipynb", "township.ipynb"} <= set(results["listed"]), results["listed"]
     assert results["manager"] == "read-only", results["manager"]
     assert not blocked, f"requests left 127.0.0.1: {blocked}"
+
+
+def test_a_built_notebook_opened_untrusted_shows_its_charts(lab, project: Path, browser) -> None:
+    """A notebook papermill wrote is not trusted: JupyterLab sanitises its HTML, which
+    strips inline SVG; the charts come as images and are shown all the same."""
+    import papermill
+
+    base, token = lab
+    papermill.execute_notebook(
+        str(project / NOTEBOOK), str(project / "notebooks" / "built.ipynb"),
+        parameters={"unit": "盐官镇"}, cwd=str(project / "notebooks"),
+        progress_bar=False, kernel_name="python3",
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/lab/tree/notebooks/built.ipynb?token={token}", timeout=60_000)
+        wait_for(page, f"() => ({BUILT_CHARTS})().drawn >= 4", 60, "charts drawn as images")
+        seen = page.evaluate(BUILT_CHARTS)
+    finally:
+        context.close()
+    assert seen["untrusted"], "the built notebook was trusted: nothing was proved"
+    assert seen["drawn"] == seen["images"] >= 4 and seen["svg"] == 0, seen

@@ -23,7 +23,7 @@ from annual_review.runs.cells import OutputSink
 from annual_review.runs.normalise import normalise_notebook
 from annual_review.runs.plan import RunSpec, plan_runs
 
-from .conftest import copy_project
+from .conftest import ROOT, copy_project
 
 # ── the rows a run receives ───────────────────────────────────────────
 
@@ -274,3 +274,13 @@ def test_a_failed_word_conversion_fails_its_unit_only(tmp_path: Path, monkeypatc
     assert "Traceback" in (year / "logs" / "yanguan.word.log").read_text(encoding="utf-8")
     docx = sorted(p.name for p in year.glob("*.docx"))
     assert len(docx) == 12 and not any(name.startswith("盐官镇") for name in docx)
+
+
+def test_rows_of_unit_keep_their_line_of_the_project_file() -> None:
+    text = (ROOT / "data" / "values" / "haining.csv").read_text(encoding="utf-8")
+    cut = rows_of_unit(text, "盐官镇")
+    original = text.splitlines()
+    kept = cut.splitlines()
+    rows = [n for n, line in enumerate(kept, 1) if line]
+    assert len(rows) == 1 + sum(1 for line in original if ",盐官镇," in line)
+    assert all(kept[n - 1] == original[n - 1] for n in rows)

@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from annual_review.blocks.block import NOT_PUBLISHED, PAGE_HTML
 from annual_review.core.errors import InputError, PublishError
 from annual_review.inputs.region import Unit, load_region
 from annual_review.publish.quarto import FONT_FILE, quarto_config, render_book, write_book
@@ -62,11 +63,14 @@ def config(book: Book) -> dict:
 
 
 def html_outputs(nb) -> list[str]:
+    """The HTML a reader sees: the page's HTML of each published output (a notebook-only
+    output, such as where the figures come from, is not published)."""
     return [
-        "".join(output["data"]["text/html"])
+        "".join(output["data"].get(PAGE_HTML, output["data"]["text/html"]))
         for cell in nb.cells
         for output in cell.get("outputs", [])
         if "text/html" in output.get("data", {})
+        and not output.get("metadata", {}).get("annual_review", {}).get(NOT_PUBLISHED)
     ]
 
 

@@ -12,6 +12,11 @@ from annual_review.blocks import safe_html
 from annual_review.figures.facts import Figure
 from annual_review.figures.phrasing import change_cell, fmt_count, fmt_percent
 
+PAGE_HTML = "application/vnd.annual-review.page+html"
+"""The page's HTML of a block whose notebook HTML differs (charts as images)."""
+
+NOT_PUBLISHED = "notebook_only"
+"""Key in an output's ``annual_review`` metadata: the page leaves the output out."""
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
@@ -29,6 +34,7 @@ def chinese_number(n: int) -> str:
 
 
 ILLUSTRATIVE_MARK = "*"
+CHART_MARK = '<figure class="ar-chart"'
 
 
 @dataclass
@@ -37,13 +43,24 @@ class Block:
 
     html: str
     headings: list[tuple[int, str, str]] = field(default_factory=list)
+    notebook_only: bool = False  # for the analyst: the page and the book leave it out
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
     ) -> tuple[dict[str, str], dict[str, Any]]:
+        """The block for a notebook. A block with charts shows them as images in the
+        notebook (``text/html``) and keeps the page's inline SVG under
+        :data:`PAGE_HTML`, which the page renderer uses."""
+        from annual_review.blocks.charts import svg_as_images
+
         plain = re.sub(r"<[^>]+>", "", self.html)[:2000]
-        meta = {"annual_review": {"headings": [list(h) for h in self.headings]}}
-        return {"text/html": self.html, "text/plain": html.unescape(plain)}, meta
+        meta: dict[str, Any] = {"annual_review": {"headings": [list(h) for h in self.headings]}}
+        if self.notebook_only:
+            meta["annual_review"][NOT_PUBLISHED] = True
+        data = {"text/html": self.html, "text/plain": html.unescape(plain)}
+        if CHART_MARK in self.html:
+            data.update({"text/html": svg_as_images(self.html), PAGE_HTML: self.html})
+        return data, meta
 
 
 def heading(level: int, anchor: str, title: str) -> tuple[str, tuple[int, str, str]]:

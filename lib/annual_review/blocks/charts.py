@@ -446,3 +446,40 @@ def png_data_uri(chart: Chart, dpi: float = PRINT_DPI) -> str:
     png = png_bytes(chart.figure(), dpi=dpi, compress_level=6)  # a file to send: keep it small
     data = base64.b64encode(png).decode("ascii")
     return f"data:image/png;base64,{data}"
+
+
+_INLINE_SVG = re.compile(r'<svg width="(\d+)" height="(\d+)" ([^>]*)>(.*?)</svg>', re.S)
+_ARIA_LABEL = re.compile(r'aria-label="([^"]*)"')
+_STANDALONE = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+    ' width="{w}" height="{h}" {rest}><style>* {{ stroke-linejoin: round;'
+    " stroke-linecap: butt; }}</style>{body}</svg>"
+)
+
+
+def svg_as_images(page: str) -> str:
+    """The charts of a block as ``<img>`` elements holding their SVG as a ``data:`` URI.
+
+    A notebook shows HTML outputs through a sanitizer unless the notebook is trusted, and
+    a built notebook is not: it strips inline SVG. An ``<img>`` with a ``data:`` URI passes,
+    so the notebook shows every chart, trusted or not; the page keeps the inline SVG.
+
+    >>> page = '<figure><svg width="2" height="1" viewBox="0 0 2 1" aria-label="图&amp;">'
+    >>> img = svg_as_images(page + '<text>x</text></svg></figure>')
+    >>> img[:57]
+    '<figure><img width="2" height="1" alt="图&amp;" src="data:'
+    >>> print(base64.b64decode(img.split("base64,")[1].split('"')[0]).decode()[-28:])
+    </style><text>x</text></svg>
+    """
+
+    def image(match: re.Match) -> str:
+        width, height, rest, body = match.groups()
+        svg = _STANDALONE.format(w=width, h=height, rest=rest, body=body)
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        alt = _ARIA_LABEL.search(rest)
+        return (
+            f'<img width="{width}" height="{height}" alt="{alt.group(1) if alt else ""}"'
+            f' src="data:image/svg+xml;base64,{data}" class="ar-chart-image">'
+        )
+
+    return _INLINE_SVG.sub(image, page)

@@ -23,6 +23,8 @@ from annual_review.cli.common import (
     parse_parameters,
     shown,
 )
+from annual_review.cli.preview import add_parser as add_preview_parser
+from annual_review.cli.preview import preview_command
 from annual_review.cli.yearly import (
     check_command,
     import_command,
@@ -171,6 +173,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="only this unit (name or slug); repeatable; default: all units",
     )
+
+    add_preview_parser(sub)
 
     cc = sub.add_parser(
         "clean-cache",
@@ -391,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
             "import": import_command,
             "new-year": new_year_command,
             "clean-cache": _clean_cache,
+            "preview": preview_command,
         }[args.command](args)
     except InputError as exc:
         print("bad input:", file=sys.stderr)

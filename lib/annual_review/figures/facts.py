@@ -51,6 +51,11 @@ class Facts:
             for r in values.itertuples()
         }
         self.years = sorted({k[0] for k in self._rows})
+        self._lines: dict[tuple[int, str, str], tuple[str, int]] = (
+            {(int(r.year), r.unit, r.indicator): (r.file, int(r.line)) for r in values.itertuples()}
+            if {"file", "line"} <= set(values.columns)
+            else {}
+        )
 
     def figure(self, indicator_id: str, unit: str, year: int) -> Figure:
         """The figure of an indicator for a unit and year (value None when unknown)."""
@@ -84,6 +89,17 @@ class Facts:
         if ind.kind == "count":
             value = int(value)
         return Figure(ind, unit, year, value, illustrative, (source,), rounding=self.rounding)
+
+    def lines(self, indicator_id: str, unit: str, year: int) -> list[tuple[str, int]]:
+        """The values-file lines a figure comes from (a rate's: its two parts), as
+        ``(file, line)``; empty when unknown or not stored."""
+        ind = self.catalog[indicator_id]
+        if ind.derived:
+            assert ind.numerator is not None and ind.denominator is not None
+            parts = (ind.numerator, ind.denominator)
+            return [w for p in parts for w in self.lines(p, unit, year)]
+        where = self._lines.get((year, unit, indicator_id))
+        return [where] if where else []
 
     def value(self, indicator_id: str, unit: str, year: int) -> Value | None:
         """Just the value of :meth:`figure`."""

@@ -82,10 +82,16 @@ def rows_of_unit(text: str, unit: str, name: str = "values.csv") -> str:
     ``unit`` column is ``unit``, read with the checks' own CSV reader (so quoted line
     breaks and any column order are understood) and written back as CSV.
 
+    Every kept row stays on its line of the project's file (the other rows become blank
+    lines, which the reader skips), so a run's figures table can name the line of
+    ``data/values/<region>.csv`` each figure came from. Another unit's figure changing in
+    place leaves this text as it is (the run is not repeated).
+
     >>> text = 'unit,year,indicator,value,source,illustrative\\n'
-    >>> text += '甲镇,2024,a,1,"来源\\n第二行",false\\n乙镇,2024,a,2,x,false\\n'
+    >>> text += '乙镇,2024,a,2,x,false\\n甲镇,2024,a,1,"来源\\n第二行",false\\n'
     >>> print(rows_of_unit(text, "甲镇"), end="")
     unit,year,indicator,value,source,illustrative
+    <BLANKLINE>
     甲镇,2024,a,1,"来源
     第二行",false
     """
@@ -96,8 +102,12 @@ def rows_of_unit(text: str, unit: str, name: str = "values.csv") -> str:
     column = header.index("unit") if "unit" in header else 1
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(rows[0][1])
-    for _, fields in rows[1:]:
-        if len(fields) > column and fields[column].strip() == unit:
-            writer.writerow(fields)
+    line = 1
+    for start, fields in rows:
+        if start != rows[0][0] and not (len(fields) > column and fields[column].strip() == unit):
+            continue
+        out.write("\n" * max(0, start - line))
+        before = out.tell()
+        writer.writerow(fields)
+        line = start + out.getvalue()[before:].count("\n")
     return out.getvalue()

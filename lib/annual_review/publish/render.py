@@ -19,6 +19,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 
 from annual_review import __version__
+from annual_review.blocks.block import NOT_PUBLISHED, PAGE_HTML
 from annual_review.publish.assets import TEMPLATES
 from annual_review.publish.site import NavLink
 
@@ -26,7 +27,8 @@ REMOVED_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 
 
 class StripProvenance(Preprocessor):
-    """Drop parameter cells, analyst notes and papermill's metadata from a notebook."""
+    """Drop parameter cells, analyst notes and papermill's metadata from a notebook, and
+    give chart outputs back the page's HTML (inline SVG) the notebook shows as images."""
 
     def preprocess(self, nb, resources):
         nb.cells = [
@@ -36,7 +38,17 @@ class StripProvenance(Preprocessor):
         for cell in nb.cells:
             cell.metadata.pop("papermill", None)
             cell.metadata.pop("execution", None)
+            if "outputs" in cell:  # the analyst's own outputs go; charts get their inline SVG
+                cell.outputs = [o for o in cell.outputs if not _notebook_only(o)]
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if PAGE_HTML in data:
+                    data["text/html"] = data.pop(PAGE_HTML)
         return nb, resources
+
+
+def _notebook_only(output) -> bool:
+    return bool(output.get("metadata", {}).get("annual_review", {}).get(NOT_PUBLISHED))
 
 
 def headings(nb) -> list[tuple[int, str, str]]:

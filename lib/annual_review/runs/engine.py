@@ -16,8 +16,11 @@ import nbformat
 from papermill.engines import Engine
 
 from annual_review.core.errors import CellTimeout, RunDied
+from annual_review.runs import translator
 from annual_review.runs.cells import LANGUAGE_INFO
 from annual_review.runs.warm import run_cells
+
+translator.register()  # papermill loads this module with its engines: its CLI gets it too
 
 
 def _error_output(ename: str, evalue: str) -> nbformat.NotebookNode:

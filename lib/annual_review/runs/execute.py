@@ -59,6 +59,10 @@ def execute_run(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from annual_review.runs import translator
+
+    translator.register()  # parameters written as "盐官镇", not "\\u76d0…"
+
     started = time.perf_counter()
     warm_up(engine)
     # the warm engine's runs write the notebook once, at the end (papermill's own switch)

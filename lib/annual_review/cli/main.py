@@ -36,6 +36,17 @@ from annual_review.core.imports import skip_unused_imports
 from annual_review.core.layout import Project
 
 
+def add_unit_option(command: argparse.ArgumentParser) -> None:
+    """``--unit NAME``, repeatable: the units a command works on (default: all)."""
+    command.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this unit (name or slug); repeatable; default: all units",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="annual-review",
@@ -134,13 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--year", type=int, required=True, help="the year to collect, e.g. 2025")
     t.add_argument("--region", default=None, help=REGION_HELP)
-    t.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only this unit (name or slug); repeatable; default: all units",
-    )
+    add_unit_option(t)
     t.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.xlsx")
 
     imp = sub.add_parser(
@@ -166,13 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ny.add_argument("--year", type=int, required=True, help="the new year, e.g. 2025")
     ny.add_argument("--region", default=None, help=REGION_HELP)
-    ny.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only this unit (name or slug); repeatable; default: all units",
-    )
+    add_unit_option(ny)
 
     add_preview_parser(sub)
 

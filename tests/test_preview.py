@@ -1,10 +1,16 @@
 """``annual-review preview``: serves the site, rebuilds on an edit, reloads the open page
-by itself, shows bad input on the page, and stops cleanly on SIGINT."""
+by itself, re-runs only the unit edited, shows bad input on the page, and stops cleanly
+on SIGINT.
+
+The preview starts from a copy of the session's built project, cache included (as an
+analyst's project is after its first build), so its first build re-runs nothing.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +36,7 @@ class Preview:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         command = [sys.executable, "-m", "annual_review.cli", "--project", str(root)]
         self.process = subprocess.Popen(
-            [*command, "preview", "--year", "2024", "--port", "0", "--unit", "海昌街道"],
+            [*command, "preview", "--year", "2024", "--port", "0"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -50,8 +56,12 @@ class Preview:
         for line in self.process.stderr:
             self.errors.append(line.rstrip())
 
+    def built(self) -> list[str]:
+        """The preview's "built in … s (N run, M cached)" lines so far."""
+        return [line for line in self.errors if line.startswith("built in ")]
+
     def builds(self) -> int:
-        return sum(1 for line in self.errors if line.startswith("built in "))
+        return len(self.built())
 
     def wait_builds(self, count: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -79,9 +89,15 @@ class Preview:
         assert "preview stopped" in self.errors
 
 
-@pytest.fixture
-def preview(project: Path) -> Iterator[Preview]:
-    running = Preview(project)
+@pytest.fixture(scope="module")
+def copied(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's built project: inputs, outputs and the build cache."""
+    return Path(shutil.copytree(built, tmp_path_factory.mktemp("preview") / "p", symlinks=True))
+
+
+@pytest.fixture(scope="module")
+def preview(copied: Path) -> Iterator[Preview]:
+    running = Preview(copied)
     try:
         running.wait_builds(1, FIRST_BUILD_SECONDS)
         yield running
@@ -101,7 +117,12 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
-def test_an_edit_reloads_the_open_page(project: Path, preview: Preview, browser) -> None:
+def test_the_first_build_reuses_the_copied_cache(preview: Preview) -> None:
+    assert "(0 run, 13 cached)" in preview.built()[0], preview.errors
+
+
+def test_an_edit_reloads_the_open_page(copied: Path, preview: Preview, browser) -> None:
+    project = copied
     page = browser.new_page()
     try:
         page.goto(preview.url + "haichang.html")
@@ -115,13 +136,16 @@ def test_an_edit_reloads_the_open_page(project: Path, preview: Preview, browser)
         seconds = time.monotonic() - started
         assert page.evaluate("window.__notReloaded") is None
         print(f"edit to reload, one township: {seconds:.1f} s")
+        # the township alone re-ran: the city's and the other townships' runs are reused
+        assert "(1 run, 12 cached)" in preview.built()[-1], preview.errors
         html = (project / "outputs/haining/2024/site/haichang.html").read_text("utf-8")
         assert "EventSource" not in html, "the reload script must not be written to the site"
     finally:
         page.close()
 
 
-def test_bad_input_shows_its_messages_on_the_page(project: Path, preview: Preview, browser) -> None:
+def test_bad_input_shows_its_messages_on_the_page(copied: Path, preview: Preview, browser) -> None:
+    project = copied
     page = browser.new_page()
     try:
         page.goto(preview.url + "haichang.html")

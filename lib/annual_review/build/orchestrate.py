@@ -110,11 +110,16 @@ def site_navigation(region: Region) -> list[NavLink]:
 
 
 class _LazyPool:
-    """The build's worker pool, started only when something must run or be rendered."""
+    """The build's worker pool, started only when something must run or be rendered.
 
-    def __init__(self, options: BuildOptions) -> None:
+    A pool handed in by the caller (``preview`` keeps one warm across its rebuilds) is
+    used as it is and left open.
+    """
+
+    def __init__(self, options: BuildOptions, given: LocalPool | None = None) -> None:
         self.options = options
-        self._pool: LocalPool | None = None
+        self._pool: LocalPool | None = given
+        self._owned = given is None
 
     def get(self) -> LocalPool:
         if self._pool is None:
@@ -126,7 +131,7 @@ class _LazyPool:
         return self.get().submit(fn, *args, **kwargs)
 
     def close(self) -> None:
-        if self._pool is not None:
+        if self._pool is not None and self._owned:
             self._pool.close()
 
 
@@ -136,16 +141,19 @@ def build(
     on_planned: Callable[[int, int], None] | None = None,
     on_done: Callable[[RunOutcome], None] | None = None,
     on_waiting: Callable[[str], None] | None = None,
+    pool: LocalPool | None = None,
 ) -> BuildReport:
     """Build one year of a region (or of every region: ``region="all"``; the project's
     default region when ``region`` is None) into ``outputs/<region>/<year>/``.
 
-    Raises InputError before any kernel starts when an input is bad.
+    Raises InputError before any kernel starts when an input is bad. A ``pool`` given
+    by the caller runs the build's work and stays open (``--executor dask`` still sends
+    the runs to the cluster).
     """
     skip_unused_imports()
     library = library_fingerprint()
     slugs = project.select_regions(options.region)
-    pool = _LazyPool(options)
+    workers = _LazyPool(options, pool)
     try:
         changed = options.force or not all(
             checked_is_cached(project, options.year, r, options.parameters, library, options.units)
@@ -153,7 +161,7 @@ def build(
         )
         draw = None
         if changed:
-            local = pool.get()  # the zygote and the workers start while inputs are checked
+            local = workers.get()  # the zygote and the workers start while inputs are checked
             if local.has_zygote:
                 draw = partial(local.call_forked, "annual_review.build.prepare:site_notebooks")
         checked = {
@@ -171,11 +179,11 @@ def build(
         with cache_lock(project.cache_dir), ExitStack() as locks:
             for slug in sorted(slugs):  # always in the same order: no two builds deadlock
                 locks.enter_context(year_lock(project.year_dir(options.year, slug), on_waiting))
-            report = _build_locked(project, options, checked, library, pool, on_planned, on_done)
+            report = _build_locked(project, options, checked, library, workers, on_planned, on_done)
             report.front_door = write_front_door(project)
             return report
     finally:
-        pool.close()
+        workers.close()
 
 
 def _build_locked(

@@ -199,3 +199,48 @@ def test_one_decimal_is_a_region_setting_too(project: Path) -> None:
     html = review.part(2).html
     assert "行政复议调解率42.5%" in html and "同比增长67.8%" in html
     assert "42.46%" not in html
+
+
+def test_one_decimal_reaches_every_table_chart_and_sentence(project: Path) -> None:
+    """No percentage anywhere in the city's report keeps two decimals: the parts, the key
+    table, the trend table and charts (their SVG text) and the township comparison."""
+    region_file = project / "data" / "regions" / "haining.yaml"
+    set_key(region_file, "decimals", "1")
+    review = Review.load(
+        2024, "海宁市", data_dir=str(project / "data"), params_dir=str(ROOT / "params")
+    )
+    blocks = [review.part(n) for n in (1, 2, 3, 4)]
+    blocks += [review.key_table(), review.trends(), review.township_comparison()]
+    blocks.append(review.chart_rates("主要比率指标", "chart-rates"))
+    html = "\n".join(block.html for block in blocks)
+    assert "<svg" in html and "42.5%" in html
+    two_places = sorted(set(re.findall(r"\d+\.\d\d%", html)))
+    assert not two_places, two_places
+
+
+def test_a_catalogue_may_measure_counts_in_its_own_words() -> None:
+    from annual_review.inputs.catalog import Indicator
+
+    base = {
+        "id": "firms",
+        "name": "法治示范企业",
+        "kind": "count",
+        "part": 1,
+        "section": "s",
+        "definition": "年末认定的法治示范企业数",
+        "basis": "司法局台账",
+        "direction": "higher",
+        "applies_to": "both",
+    }
+    for measure in ("家", "所", "人次", "万元"):
+        assert Indicator(**{**base, "measure": measure}).measure == measure
+    for measure, why in (
+        ("%", "a count takes a word"),
+        ("pcs", "should match pattern"),
+        ("五个字单位", "should match pattern"),
+    ):
+        with pytest.raises(ValueError, match=why):
+            Indicator(**{**base, "measure": measure})
+    rate = {**base, "kind": "rate", "numerator": "a", "denominator": "b", "measure": "件"}
+    with pytest.raises(ValueError, match="a rate is measured in %"):
+        Indicator(**rate)

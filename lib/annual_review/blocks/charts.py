@@ -196,8 +196,14 @@ def ranked_bars(
     return fig
 
 
-def rate_bars(title: str, labels: Sequence[str], rates: Sequence[float | None]) -> Figure:
-    """Horizontal bars of percentages on a common 0–100 scale."""
+def rate_bars(
+    title: str,
+    labels: Sequence[str],
+    rates: Sequence[float | None],
+    value_format: str = "{:.2f}%",
+) -> Figure:
+    """Horizontal bars of percentages on a common 0–100 scale, each written out with
+    ``value_format`` (the region's decimals)."""
     fig, ax = _new(
         "%",
         height=max(2.2, 0.45 * len(labels) + 0.6),
@@ -207,9 +213,8 @@ def rate_bars(title: str, labels: Sequence[str], rates: Sequence[float | None]) 
     )
     vals = [r if r is not None else 0 for r in rates]
     bars = ax.barh(labels, vals, color=PALETTE[2])
-    ax.bar_label(
-        bars, labels=["—" if r is None else f"{r:.2f}%" for r in rates], padding=3, fontsize=8
-    )
+    written = ["—" if r is None else value_format.format(r) for r in rates]
+    ax.bar_label(bars, labels=written, padding=3, fontsize=8)
     ax.set_xlim(0, 115)
     _values_written_out(ax, "x")
     ax.invert_yaxis()

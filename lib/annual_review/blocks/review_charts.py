@@ -17,7 +17,7 @@ from annual_review.blocks.block import Block, chart_note, exhibit
 from annual_review.blocks.unit_review import UnitReview
 from annual_review.core.errors import InputError
 from annual_review.figures.facts import Figure
-from annual_review.figures.phrasing import fmt_count, fmt_percent
+from annual_review.figures.phrasing import fmt_amount, fmt_count, fmt_percent, value_format
 
 __all__ = ["ReviewCharts", "illustrative_suffix"]
 
@@ -37,10 +37,6 @@ def illustrative_suffix(figures: Sequence[Figure]) -> str:
     if flags and all(flags):
         return "（示意数据）"
     return "（含示意数据）" if any(flags) else ""
-
-
-def _shown(value: float, measure: str) -> str:
-    return f"{value:.2f}%" if measure == "%" else f"{value:g}{measure}"
 
 
 class ReviewCharts(UnitReview):
@@ -104,6 +100,7 @@ class ReviewCharts(UnitReview):
             title,
             [i.name for i, _ in shown],
             [float(f.value) for _, f in shown],  # type: ignore[arg-type]  # known above
+            value_format("%", shown[0][1].rounding),
         )
         alt = "；".join(f"{i.name}{fmt_percent(f.value, rounding=f.rounding)}" for i, f in shown)
         return self._chart(chart, alt, title, anchor, [f for _, f in shown])
@@ -126,10 +123,10 @@ class ReviewCharts(UnitReview):
             who = "各镇（街道）" if not missing else "、".join(n for n, _ in known)
             return Block(
                 f'<p class="ar-figures">{safe_html.text(who)}{self.year}年{ind.name}均为'
-                f"{_shown(values[0], ind.measure)}{suffix}。</p>"
+                f"{fmt_amount(known[0][1].value, ind.measure, known[0][1].rounding)}{suffix}。</p>"
             )
         caption = title + (f"（{'、'.join(missing)}无数据）" if missing else "")
-        fmt = "{:.2f}%" if ind.measure == "%" else "{:g}"
+        fmt = value_format(ind.measure, known[0][1].rounding)
         chart = charts.Chart.of(
             charts.ranked_bars,
             title,
@@ -138,9 +135,7 @@ class ReviewCharts(UnitReview):
             ind.measure,
             value_format=fmt,
         )
-        alt = "；".join(
-            f"{n}{_shown(v, ind.measure)}" for (n, _), v in zip(known, values, strict=True)
-        )
+        alt = "；".join(f"{n}{fmt_amount(f.value, ind.measure, f.rounding)}" for n, f in known)
         return self._chart(chart, alt, caption, anchor, [f for _, f in known])
 
     def chart_part_of_whole(self, part_id: str, title: str, anchor: str) -> Block:

@@ -12,14 +12,19 @@ illustrative data comes from the ``illustrative`` flags of the figures it shows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 import nbformat
 
 from annual_review.blocks import charts, safe_html
 from annual_review.blocks.block import ILLUSTRATIVE_MARK, Block, heading
 from annual_review.figures.facts import Facts, Figure
-from annual_review.figures.phrasing import fmt_count, fmt_percent, report_title
+from annual_review.figures.phrasing import (
+    fmt_amount,
+    fmt_count,
+    fmt_percent,
+    report_title,
+    value_format,
+)
 from annual_review.inputs.catalog import Catalog, Indicator
 from annual_review.inputs.region import Region, Rounding
 
@@ -45,17 +50,6 @@ def _notebook(blocks: list[Block], title: str) -> bytes:
 
 
 # ── small pure helpers ───────────────────────────────────────────────
-
-
-def amount(measure: str, value: int | Decimal) -> str:
-    """A value as a sentence states it: a percentage, or a count with its measure.
-
-    >>> amount("件", 0), amount("%", Decimal("100")), amount("户", 12345)
-    ('0件', '100.00%', '12,345户')
-    """
-    if measure == "%":
-        return fmt_percent(value)
-    return fmt_count(value, grouping=True) + ("" if measure == "比" else measure)
 
 
 def names(units: Sequence[str]) -> str:
@@ -155,7 +149,7 @@ def _ranking(ind: Indicator, facts: Facts, region: Region, year: int) -> tuple[B
         assert first is not None  # present holds known values only
         sentence = equal_sentence(
             safe_html.text(ind.name),
-            amount(ind.measure, first) + mark,
+            fmt_amount(first, ind.measure, present[0].rounding) + mark,
             missing,
             [safe_html.text(f.unit) for f in present],
         )
@@ -166,7 +160,7 @@ def _ranking(ind: Indicator, facts: Facts, region: Region, year: int) -> tuple[B
         reverse=ind.direction != "lower",
     )
     measure = _one_indicator(present).measure
-    fmt = "{:.2f}%" if measure == "%" else "{:g}"
+    fmt = value_format(measure, present[0].rounding)
     title = chart_title(ind.name, year, bool(mark))
     chart = charts.Chart.of(
         charts.ranked_bars,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from annual_review.blocks import charts
+from annual_review.figures.indicators import Rounding
+from annual_review.figures.phrasing import value_format
 from annual_review.figures.trends import TrendRow
 
 
@@ -32,7 +34,14 @@ def counts_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> 
 
 
 def rates_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> charts.Chart:
-    """Small multiples of rates, every panel on the same 0–100% scale."""
+    """Small multiples of rates, every panel on the same 0–100% scale, written with the
+    region's decimals."""
+    rounding = rows[0].figures[0].rounding if rows and rows[0].figures else Rounding()
     return charts.Chart.of(
-        charts.small_multiples, title, panels(rows, years), list(years), "{:.2f}%", 118.0
+        charts.small_multiples,
+        title,
+        panels(rows, years),
+        list(years),
+        value_format("%", rounding),
+        118.0,
     )

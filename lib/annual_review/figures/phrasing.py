@@ -39,11 +39,13 @@ __all__ = [
     "change_cell",
     "count_change_phrase",
     "count_sentence",
+    "fmt_amount",
     "fmt_count",
     "fmt_date",
     "fmt_percent",
     "rate_change_phrase",
     "rate_sentence",
+    "value_format",
 ]
 
 MISSING = "—"
@@ -302,6 +304,38 @@ def rate_sentence(
         return f"{label}无法计算（分母为0）"
     change = rate_change_phrase(value, previous_rate, rounding)
     return _join(f"{label}{fmt_percent(value, rounding=rounding)}", change)
+
+
+def fmt_amount(value: Number | None, measure: str, rounding: Rounding = HALF_UP) -> str:
+    """A figure as a sentence or a chart's text states it: a percentage with the region's
+    decimals, or a grouped count followed by its measure (``比`` is a bare number).
+
+    >>> fmt_amount(0, "件"), fmt_amount(Decimal("100"), "%"), fmt_amount(12345, "户")
+    ('0件', '100.00%', '12,345户')
+    >>> fmt_amount(Decimal("92.7"), "%", Rounding(places=1)), fmt_amount(3, "比")
+    ('92.7%', '3')
+    >>> fmt_amount(None, "件")
+    '—'
+    """
+    if value is None:
+        return MISSING
+    if measure == "%":
+        return fmt_percent(value, rounding=rounding)
+    return fmt_count(to_decimal(value), grouping=True) + ("" if measure == "比" else measure)
+
+
+def value_format(measure: str, rounding: Rounding = HALF_UP) -> str:
+    """The ``str.format`` pattern a chart writes its values with: percentages with the
+    region's decimals (the values are already rounded by its rule), counts as they are.
+
+    >>> value_format("%"), value_format("%", Rounding(places=1)), value_format("件")
+    ('{:.2f}%', '{:.1f}%', '{:g}')
+    >>> value_format("%", Rounding(rule="truncate", places=0)).format(92.0)
+    '92%'
+    """
+    if measure == "%":
+        return "{:." + str(rounding.places) + "f}%"
+    return "{:g}"
 
 
 def fmt_date(d: datetime.date) -> str:

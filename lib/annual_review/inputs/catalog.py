@@ -133,6 +133,10 @@ class Wording(Protocol):
     def indicators(self) -> Mapping[str, IndicatorWording]: ...
 
 
+MEASURE_PATTERN = r"^(%|[\u4e00-\u9fff]{1,4})$"
+"""A measure: ``%``, or 1–4 Chinese characters (a count's word, ``比`` for a ratio)."""
+
+
 class Indicator(BaseModel):
     """One indicator: a stored count, a stated percentage, or a derived rate/ratio."""
 
@@ -140,8 +144,10 @@ class Indicator(BaseModel):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="stable ASCII id (values rows)")
     name: str = Field(description="the Chinese name readers see; may hold {级} {管} {市}")
-    measure: Literal["件", "人", "次", "项", "个", "起", "场", "张", "份", "户", "%", "比"] = Field(
-        description="the unit of measure written after a count; % for percentages"
+    measure: str = Field(
+        pattern=MEASURE_PATTERN,
+        description="the unit of measure written after a count, 1–4 Chinese characters "
+        "(件, 人, 家, 所, 人次…); % for rates and stated percentages; 比 for a ratio",
     )
     kind: Literal["count", "rate", "ratio", "stated_percent"] = Field(
         description="count and stated_percent are stored; rate and ratio are computed"
@@ -216,6 +222,15 @@ class Indicator(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _measure_fits_kind(self) -> Indicator:
+        wanted = {"rate": "%", "stated_percent": "%", "ratio": "比"}.get(self.kind)
+        if wanted is not None and self.measure != wanted:
+            raise ValueError(f"{self.id}: a {self.kind} is measured in {wanted}")
+        if wanted is None and self.measure in ("%", "比"):
+            raise ValueError(f"{self.id}: a count takes a word such as 件, not {self.measure}")
+        return self
+
+    @model_validator(mode="after")
     def _rules_fit_kind(self) -> Indicator:
         for rule in self.findings:
             if rule.when in RATE_RULES and self.measure != "%":
@@ -246,7 +261,7 @@ class Indicator(BaseModel):
         (0.0, 100.0)
         >>> Indicator(**one, kind="stated_percent", range=[-100, 100]).stated_range
         (-100.0, 100.0)
-        >>> Indicator(**one, kind="count").stated_range is None
+        >>> Indicator(**{**one, "measure": "件"}, kind="count").stated_range is None
         True
         """
         if self.kind != "stated_percent":

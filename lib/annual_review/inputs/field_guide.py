@@ -35,7 +35,7 @@ def _limits(info: FieldInfo) -> str:
                 found.append(f"{word} {value}")
         pattern = getattr(item, "pattern", None)
         if pattern:
-            found.append(f"pattern `{pattern}`")
+            found.append(f"pattern `{pattern}`".replace("|", "\\|"))  # a table cell
     return ", ".join(found)
 
 

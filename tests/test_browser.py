@@ -188,9 +188,15 @@ LAYOUT = """() => {
   });
   const charts = [...document.querySelectorAll('figure.ar-chart svg')]
     .map((s) => s.getBoundingClientRect().width);
+  const chartBoxes = [...document.querySelectorAll('figure.ar-chart')].map((f) => {
+    const box = f.querySelector('.ar-chart-box'); const svg = f.querySelector('svg');
+    return {focusable: !!box && box.tabIndex === 0 && !!box.getAttribute('aria-label'),
+            scale: svg.getBoundingClientRect().width / svg.width.baseVal.value,
+            right: (box || f).getBoundingClientRect().right};
+  });
   const link = document.querySelector('.ar-nav a');
   return {
-    scrollWidth: document.documentElement.scrollWidth, paragraphs, tables, charts,
+    scrollWidth: document.documentElement.scrollWidth, paragraphs, tables, charts, chartBoxes,
     nav: box('.ar-nav ul'), link: link.getBoundingClientRect().height,
     toc: box('.ar-toc'), tocList: box('.ar-toc > ol'), fold: box('.ar-toc-fold'),
     foldOpen: document.querySelector('.ar-toc-fold').open, main: box('main'),
@@ -230,6 +236,15 @@ def test_tables_scroll_in_a_box_of_their_own(layouts) -> None:
     widest = max(layouts["overview.html"]["tables"], key=lambda t: t["columns"])
     assert widest["columns"] >= 10
     assert widest["scrolls"] == (layouts["overview.html"]["width"] < 800), widest
+
+
+def test_charts_keep_readable_labels_and_scroll_in_their_box_on_a_phone(layouts) -> None:
+    for name, at in layouts.items():
+        for chart in at["chartBoxes"]:
+            assert chart["focusable"] and chart["right"] <= at["width"] + 1, (name, chart)
+            if at["width"] < 768:  # drawn 792 px wide: at least three quarters of that
+                assert chart["scale"] >= 0.75, (name, chart)
+    assert any(at["chartBoxes"] for at in layouts.values())
 
 
 def test_navigation_contents_and_charts_fit_the_width(layouts) -> None:

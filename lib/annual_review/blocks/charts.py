@@ -437,11 +437,18 @@ PRINT_DPI = 200  # pictures in the Word file are printed
 
 def figure_html(chart: Chart, *, alt: str, caption: str, figure_id: str) -> str:
     """An accessible ``<figure>``: the chart as inline SVG (no external file) and its
-    recipe, from which the Word conversion draws the picture it needs."""
+    recipe, from which the Word conversion draws the picture it needs.
+
+    The SVG sits in a box of its own (``ar-chart-box``) that scrolls sideways on a phone,
+    where the chart keeps most of its drawn size so its labels stay readable (page.css);
+    like a table's box it takes the keyboard focus and is named by the caption.
+    """
+    label = html.escape(caption, quote=True)
     return (
         f'<figure class="ar-chart" id="{html.escape(figure_id)}"'
         f' data-chart="{html.escape(chart.to_json())}">'
-        f"{svg_markup(chart.figure(), figure_id=figure_id, alt=alt)}"
+        f'<div class="ar-chart-box" tabindex="0" role="region" aria-label="{label}">'
+        f"{svg_markup(chart.figure(), figure_id=figure_id, alt=alt)}</div>"
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
 

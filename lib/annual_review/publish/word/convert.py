@@ -118,6 +118,13 @@ def _charts_as_pictures(soup: BeautifulSoup, main: Tag) -> None:
         picture = soup.new_tag("img", src=png_data_uri(Chart.from_json(recipe)))
         picture["alt"] = cast(str, svg.get("aria-label", ""))
         svg.replace_with(picture)
+        box = picture.parent
+        if (
+            box is not None
+            and box.name == "div"
+            and "ar-chart-box" in box.get_attribute_list("class")
+        ):
+            box.unwrap()  # the page's scroll box: Word wants the picture and its caption
         del figure["data-chart"]
 
 

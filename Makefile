@@ -62,9 +62,11 @@ review: $(STAMP)
 test: setup-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
+# On an intranet: no news feed and no update check (JupyterLab would ask to fetch both).
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks \
-		--LabApp.extension_manager=readonly
+		--LabApp.extension_manager=readonly --LabApp.news_url=None \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check lib tests bench

@@ -54,6 +54,27 @@ def test_city_notebook_defaults_build_haining_2024(project: Path, tmp_path: Path
     assert "42.46%" in html and html.count('<figure class="ar-chart"') >= 4
 
 
+def test_run_all_with_the_defaults_works_in_another_countys_project(
+    project: Path, tmp_path: Path
+) -> None:
+    """The parameters cell names no county: an empty region is the project's only region
+    file and an empty unit its city, so Run All needs no edit in another county."""
+    from .second_county import CITY, add_second_county
+
+    add_second_county(project)
+    (project / "data" / "regions" / "haining.yaml").unlink()
+    out = tmp_path / "city.ipynb"
+    papermill.execute_notebook(
+        str(project / "notebooks" / "city.ipynb"),
+        str(out),
+        cwd=str(project / "notebooks"),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    html = html_of(nbformat.read(out, as_version=4))
+    assert f"{CITY}2024年法治政府建设年度报告" in html and "海宁" not in html
+
+
 def test_township_notebook_runs_for_another_unit(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "huangwan.ipynb"
     papermill.execute_notebook(

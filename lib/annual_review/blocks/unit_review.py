@@ -8,10 +8,12 @@ adds the blocks a notebook cell shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from annual_review.blocks import safe_html
 from annual_review.blocks.block import ILLUSTRATIVE_MARK
 from annual_review.core.errors import InputError
+from annual_review.core.layout import Project
 from annual_review.figures.facts import Facts, Figure
 from annual_review.figures.findings import Finding, evaluate
 from annual_review.figures.phrasing import (
@@ -44,19 +46,24 @@ class UnitReview:
     def load(
         cls,
         year: int,
-        unit: str,
-        region: str = "haining",
+        unit: str = "",
+        region: str = "",
         data_dir: str = "../data",
         params_dir: str = "../params",
     ) -> UnitReview:
         """Read and validate the region, catalogue, values and params.
 
+        An empty ``region`` is the project's default region (the only file in
+        ``data/regions/``, else ``default_region`` in ``annual-review.yaml``), as for the
+        commands; an empty ``unit`` is the region's city. So a notebook's Run All works in
+        any county's project without editing its parameters cell.
+
         Last year's params (``params/<year-1>/<slug>.yaml``) are read too when present,
         for the plan table of part 4. A ``plan_status`` that does not match last year's
         plans, or a ``findings`` key no rule can raise, stops with every problem named.
         """
-        reg = load_region(data_dir, region)
-        the_unit = reg.unit(unit)
+        reg = load_region(data_dir, region or Project(Path(data_dir).parent).default_region())
+        the_unit = reg.unit(unit) if unit else reg.city
         catalog = load_catalog(data_dir, reg)
         facts = Facts(load_values(data_dir, reg, catalog), catalog, reg.rounding)
         params = load_params(params_dir, year, the_unit.slug, the_unit.name)

@@ -244,3 +244,38 @@ def test_a_catalogue_may_measure_counts_in_its_own_words() -> None:
     rate = {**base, "kind": "rate", "numerator": "a", "denominator": "b", "measure": "件"}
     with pytest.raises(ValueError, match="a rate is measured in %"):
         Indicator(**rate)
+
+
+@pytest.mark.parametrize(
+    ("value", "rounding", "shown"),
+    [
+        ("2.675", Rounding(), "2.68%"),
+        ("92.5", Rounding(places=0), "93%"),
+        ("87.69", Rounding(rule="truncate", places=1), "87.6%"),
+    ],
+)
+def test_a_chart_writes_a_stated_percentage_as_the_text_does(
+    value: str, rounding: Rounding, shown: str
+) -> None:
+    """A stated percentage is stored as written; its chart label follows the region's
+    rule as the sentence does (Python's float formatting alone would give 2.67%, 92%
+    and 87.7%)."""
+    from annual_review.figures.facts import Figure
+    from annual_review.figures.phrasing import fmt_percent, value_format
+    from annual_review.inputs.catalog import Indicator
+
+    indicator = Indicator(
+        id="coverage",
+        name="覆盖率",
+        measure="%",
+        kind="stated_percent",
+        part=2,
+        section="s",
+        definition="",
+        basis="",
+        direction="higher",
+        applies_to="city",
+    )
+    figure = Figure(indicator, "某县", 2024, Decimal(value), False, (), rounding=rounding)
+    assert value_format("%", rounding).format(figure.drawn) == shown
+    assert fmt_percent(figure.value, rounding=rounding) == shown

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,6 +143,34 @@ def test_an_edit_reloads_the_open_page(copied: Path, preview: Preview, browser) 
         assert "EventSource" not in html, "the reload script must not be written to the site"
     finally:
         page.close()
+
+
+def _served(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+def test_a_pool_whose_zygote_died_is_replaced_before_the_next_build(
+    copied: Path, preview: Preview
+) -> None:
+    """The preview keeps one worker pool; if its zygote is killed (for memory, say), the
+    next edit still reaches the page, on a fresh pool."""
+    children = psutil.Process(preview.process.pid).children(recursive=True)
+    zygotes = [p for p in children if "annual_review.runs.warm" in " ".join(p.cmdline())]
+    assert zygotes, [p.cmdline() for p in children]
+    for zygote in zygotes:
+        zygote.kill()
+    psutil.wait_procs(zygotes, timeout=10)
+    builds = preview.builds()
+    _edit(copied / PARAMS, INTRO_END, INTRO_END + "进程池已更换。")
+    deadline = time.monotonic() + 120
+    while "进程池已更换" not in _served(preview.url + "haichang.html"):
+        assert time.monotonic() < deadline, preview.errors
+        time.sleep(0.2)
+    assert preview.builds() > builds and "(1 run, 12 cached)" in preview.built()[-1]
 
 
 def test_bad_input_shows_its_messages_on_the_page(copied: Path, preview: Preview, browser) -> None:

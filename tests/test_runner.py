@@ -76,6 +76,16 @@ def executed(outcomes: dict) -> set[str]:
 STARTED = time.time()
 
 
+def _same_test_process(proc: psutil.Process) -> bool:
+    """Whether ``proc`` was started from this test process's worker (pytest-xdist names
+    its workers in the environment every process they start inherits)."""
+    try:
+        theirs = proc.environ().get("PYTEST_XDIST_WORKER")
+    except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+    return theirs == os.environ.get("PYTEST_XDIST_WORKER")
+
+
 def kernels() -> set[int]:
     """Kernel processes of this test run: started ones (ipykernel) and forked ones (the warm
     zygote's), below this process or orphaned since the tests started (a process that
@@ -86,6 +96,8 @@ def kernels() -> set[int]:
         if proc.info["status"] == psutil.STATUS_ZOMBIE:
             continue
         orphan = proc.info["ppid"] == 1 and proc.info["create_time"] >= STARTED - 1
+        if orphan and not _same_test_process(proc):  # another pytest-xdist worker's
+            continue
         if (proc.pid in mine or orphan) and any(
             "ipykernel" in p or "annual_review.runs.warm" in p for p in proc.info["cmdline"] or []
         ):

@@ -160,7 +160,7 @@ def grouped_bars(
         heights = [v if v is not None else 0 for v in values]
         bars = ax.bar(xs, heights, width=width * 0.95, label=name, color=PALETTE[k % len(PALETTE)])
         ax.bar_label(
-            bars, labels=["—" if v is None else f"{v:g}" for v in values], padding=2, fontsize=8
+            bars, labels=["—" if v is None else f"{v:.10g}" for v in values], padding=2, fontsize=8
         )
     ax.set_xticks(range(len(labels)), labels)
     _values_written_out(ax, "y")
@@ -174,7 +174,7 @@ def ranked_bars(
     labels: Sequence[str],
     values: Sequence[float],
     unit: str,
-    value_format: str = "{:g}",
+    value_format: str = "{:.10g}",
 ) -> Figure:
     """Horizontal bars sorted from largest to smallest (every value known: a caller
     leaves out the labels without a figure)."""
@@ -235,7 +235,7 @@ def part_of_whole(
     rest = [w - p for p, w in zip(parts, wholes, strict=True)]
     ax.bar(labels, parts, color=PALETTE[0], label=part_name)
     bars = ax.bar(labels, rest, bottom=parts, color="#bfbfbf", label=rest_name)
-    ax.bar_label(bars, labels=[f"{w:g}" for w in wholes], padding=2, fontsize=8)
+    ax.bar_label(bars, labels=[f"{w:.10g}" for w in wholes], padding=2, fontsize=8)
     _values_written_out(ax, "y")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.margins(y=0.15)

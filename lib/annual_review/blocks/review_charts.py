@@ -99,7 +99,7 @@ class ReviewCharts(UnitReview):
             charts.rate_bars,
             title,
             [i.name for i, _ in shown],
-            [float(f.value) for _, f in shown],  # type: ignore[arg-type]  # known above
+            [f.drawn for _, f in shown],
             value_format("%", shown[0][1].rounding),
         )
         alt = "；".join(f"{i.name}{fmt_percent(f.value, rounding=f.rounding)}" for i, f in shown)
@@ -117,7 +117,7 @@ class ReviewCharts(UnitReview):
         missing = [n for n, f in figs if f.value is None]
         if not known:
             return Block(chart_note(f"{title}：各镇（街道）均无{self.year}年数据"))
-        values = [float(f.value) for _, f in known]  # type: ignore[arg-type]  # known above
+        values = [f.drawn for _, f in known]
         if len(known) > 1 and len(set(values)) == 1:
             suffix = illustrative_suffix([f for _, f in known])
             who = "各镇（街道）" if not missing else "、".join(n for n, _ in known)
@@ -165,7 +165,7 @@ class ReviewCharts(UnitReview):
             part.measure,
         )
         alt = "；".join(
-            f"{y}年{whole.name}{w:g}{whole.measure}，其中{part.name}{p:g}"
+            f"{y}年{whole.name}{w:.10g}{whole.measure}，其中{part.name}{p:.10g}"
             for (y, _, _), p, w in zip(years, parts, wholes, strict=True)
         )
         drawn = [f for _, p, w in years for f in (p, w)]

@@ -155,7 +155,7 @@ def _ranking(ind: Indicator, facts: Facts, region: Region, year: int) -> tuple[B
         )
         return Block(f'{head}<p class="ar-rank-equal">{sentence}</p>', [entry]), present
     pairs = sorted(
-        ((f.unit, float(f.value)) for f in present if f.value is not None),
+        ((f.unit, f.drawn) for f in present if f.value is not None),
         key=lambda p: p[1],
         reverse=ind.direction != "lower",
     )

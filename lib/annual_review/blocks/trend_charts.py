@@ -17,9 +17,7 @@ def panels(rows: Sequence[TrendRow], years: Sequence[int]) -> list[dict]:
         {
             "title": f"{row.indicator.name}（{row.indicator.measure}）",
             "points": [
-                [y, float(f.value)]
-                for y, f in zip(years, row.figures, strict=True)
-                if f.value is not None
+                [y, f.drawn] for y, f in zip(years, row.figures, strict=True) if f.value is not None
             ],
         }
         for row in rows
@@ -29,7 +27,7 @@ def panels(rows: Sequence[TrendRow], years: Sequence[int]) -> list[dict]:
 def counts_chart(title: str, rows: Sequence[TrendRow], years: Sequence[int]) -> charts.Chart:
     """Small multiples of counts, each panel on its own scale (they differ a thousandfold)."""
     return charts.Chart.of(
-        charts.small_multiples, title, panels(rows, years), list(years), "{:g}", None
+        charts.small_multiples, title, panels(rows, years), list(years), "{:.10g}", None
     )
 
 

@@ -25,7 +25,7 @@ from types import FrameType
 
 from annual_review.build.orchestrate import BuildOptions, build
 from annual_review.cli.common import EXIT_OK, REGION_HELP, one_region
-from annual_review.core.errors import AnnualReviewError
+from annual_review.core.errors import AnnualReviewError, RunDied
 from annual_review.core.layout import Project
 from annual_review.publish.live import LiveState, PreviewServer
 from annual_review.runs.executors import LocalPool
@@ -89,6 +89,10 @@ def _build_once(project: Project, options: BuildOptions, state: LiveState, pool:
     healthy = True
     try:
         report = build(project, options, pool=pool)
+    except RunDied as exc:  # a process of the pool died: not the analyst's input
+        problems = exc.problems or [type(exc).__name__]
+        verdict = "error"
+        healthy = False
     except AnnualReviewError as exc:
         problems = exc.problems or [type(exc).__name__]
         verdict = "bad input"
@@ -136,11 +140,13 @@ def preview_command(args: argparse.Namespace) -> int:
             # An edit usually renders one or two pages, here rather than on the pool:
             # import the renderer now, not at the first edit (about 0.8 s).
             importlib.import_module("annual_review.publish.render")
+            healthy = True
             while True:
                 dirty.clear()
-                if not _build_once(project, options, state, pool):
-                    pool.close()  # a fresh pool for the next build
+                if not (healthy and pool.alive):  # a fresh pool for this build
+                    pool.close()
                     pool = LocalPool(args.jobs, "warm")
+                healthy = _build_once(project, options, state, pool)
                 while not dirty.wait(0.5):
                     pass
         except (KeyboardInterrupt, _Stop):

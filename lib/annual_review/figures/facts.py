@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from annual_review.figures.indicators import HALF_UP, Rounding, rate, ratio
+from annual_review.figures.indicators import HALF_UP, Rounding, rate, ratio, rounded
 from annual_review.inputs.catalog import Catalog, Indicator
 from annual_review.inputs.values_file import is_not_applicable
 
@@ -31,6 +31,17 @@ class Figure:
     def reason(self) -> str:
         """Why the figure is not applicable (empty when it is)."""
         return "；".join(self.sources) if self.not_applicable else ""
+
+    @property
+    def drawn(self) -> float:
+        """The value a chart draws and writes beside its bar: a percentage rounded by the
+        region's rule, as the text prints it (a stated one is stored as written), a count
+        as it is. Python's own float formatting would round half to even instead."""
+        if self.value is None:
+            raise ValueError(f"{self.unit} {self.year} {self.indicator.id}: no value to draw")
+        if self.indicator.measure == "%":
+            return float(rounded(self.value, self.rounding))
+        return float(self.value)
 
 
 class Facts:

@@ -329,13 +329,13 @@ def value_format(measure: str, rounding: Rounding = HALF_UP) -> str:
     region's decimals (the values are already rounded by its rule), counts as they are.
 
     >>> value_format("%"), value_format("%", Rounding(places=1)), value_format("件")
-    ('{:.2f}%', '{:.1f}%', '{:g}')
+    ('{:.2f}%', '{:.1f}%', '{:.10g}')
     >>> value_format("%", Rounding(rule="truncate", places=0)).format(92.0)
     '92%'
     """
     if measure == "%":
         return "{:." + str(rounding.places) + "f}%"
-    return "{:g}"
+    return "{:.10g}"
 
 
 def fmt_date(d: datetime.date) -> str:

@@ -76,6 +76,12 @@ class LocalPool:
     def has_zygote(self) -> bool:
         return self._zygote is not None
 
+    @property
+    def alive(self) -> bool:
+        """False once the zygote has died (killed for memory, say): the workers would
+        keep sending runs to it, so a pool kept across builds must be replaced then."""
+        return self._zygote is None or self._zygote.process.poll() is None
+
     def call_forked(self, function: str, *args: Any) -> Any:
         """``module:function`` called in a process forked from the zygote, one call at a
         time (the build draws its data-made site pages this way, beside the runs)."""

@@ -12,7 +12,8 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 # Test files run on this many processes (pytest-xdist, one file per process at a time:
 # module fixtures stay whole). The suite's builds use both cores of a 2-core machine
-# only part of the time; two processes take it from about 15 to about 12 minutes.
+# only part of the time: on one, two processes take the suite from about 15 minutes to
+# about 8 (with the runner tests' builds now leaving out Word files).
 TEST_WORKERS ?= 2
 
 # Keep Jupyter's and matplotlib's state inside the project, not the home folder.

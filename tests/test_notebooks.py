@@ -38,17 +38,22 @@ def test_notebook_has_one_parameters_cell_and_no_outputs(name: str) -> None:
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
-def test_city_notebook_defaults_build_haining_2024(project: Path, tmp_path: Path) -> None:
-    """Run All with the defaults, from the notebooks folder, like JupyterLab does."""
-    out = tmp_path / "city.ipynb"
+def run_all_with_defaults(project: Path, tmp_path: Path, name: str) -> str:
+    """Run All with the defaults, from the notebooks folder, like JupyterLab does; the
+    HTML the notebook shows."""
+    out = tmp_path / name
     papermill.execute_notebook(
-        str(project / "notebooks" / "city.ipynb"),
+        str(project / "notebooks" / name),
         str(out),
         cwd=str(project / "notebooks"),
         progress_bar=False,
         kernel_name="python3",
     )
-    html = html_of(nbformat.read(out, as_version=4))
+    return html_of(nbformat.read(out, as_version=4))
+
+
+def test_city_notebook_defaults_build_haining_2024(project: Path, tmp_path: Path) -> None:
+    html = run_all_with_defaults(project, tmp_path, "city.ipynb")
     assert "海宁市2024年法治政府建设年度报告" in html
     assert "新收行政复议案件391件，同比增长67.81%" in html
     assert "42.46%" in html and html.count('<figure class="ar-chart"') >= 4
@@ -63,15 +68,7 @@ def test_run_all_with_the_defaults_works_in_another_countys_project(
 
     add_second_county(project)
     (project / "data" / "regions" / "haining.yaml").unlink()
-    out = tmp_path / "city.ipynb"
-    papermill.execute_notebook(
-        str(project / "notebooks" / "city.ipynb"),
-        str(out),
-        cwd=str(project / "notebooks"),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    html = html_of(nbformat.read(out, as_version=4))
+    html = run_all_with_defaults(project, tmp_path, "city.ipynb")
     assert f"{CITY}2024年法治政府建设年度报告" in html and "海宁" not in html
 
 

@@ -24,26 +24,28 @@ slug: demo
 kind: 县级市
 parent: 嘉兴市
 townships:
-  - {name: 海昌街道, kind: 街道, slug: haichang}
+  - {name: 海昌镇, kind: 镇, slug: haichang}
   - {name: 示例镇, kind: 镇, slug: shili}
 """
 
 
 def add_demo_region(root: Path) -> None:
-    """A second region: 示例市 with 海昌街道 (slug ``haichang``, as in Haining) and 示例镇.
+    """A second region: 示例市 with 海昌镇 (slug ``haichang``, as Haining's 海昌街道) and
+    示例镇.
 
     Its rows are Haining's rows of 海昌街道 and 硖石街道 (one figure changed) and of the
-    city (its sum of the townships recomputed); its params are copies of theirs.
+    city (its sum of the townships recomputed); its params are copies of theirs, kept in
+    its own folder ``params/demo/2024/`` since the two ``haichang`` differ in name.
     """
     (root / "data" / "regions" / "demo.yaml").write_text(DEMO_REGION, encoding="utf-8")
     with open(root / "data" / "values" / "haining.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    names = {"海宁市": "示例市", "海昌街道": "海昌街道", "硖石街道": "示例镇"}
+    names = {"海宁市": "示例市", "海昌街道": "海昌镇", "硖石街道": "示例镇"}
     demo = [{**r, "unit": names[r["unit"]]} for r in rows if r["unit"] in names]
     for row in demo:
         if (row["year"], row["unit"], row["indicator"]) == (
             "2024",
-            "海昌街道",
+            "海昌镇",
             "mediation_settled",
         ):
             row["value"] = "539"  # Haining's 海昌街道 settled 540
@@ -60,12 +62,15 @@ def add_demo_region(root: Path) -> None:
     writer.writerows(demo)
     (root / "data" / "values" / "demo.csv").write_text(out.getvalue(), encoding="utf-8")
     params = root / "params" / "2024"
+    own = root / "params" / "demo" / "2024"
+    own.mkdir(parents=True)
     for source, target, old, new in [
         ("haining", "demo", "海宁市", "示例市"),
         ("xiashi", "shili", "硖石街道", "示例镇"),
+        ("haichang", "haichang", "海昌街道", "海昌镇"),
     ]:
         text = (params / f"{source}.yaml").read_text(encoding="utf-8")
-        (params / f"{target}.yaml").write_text(text.replace(old, new), encoding="utf-8")
+        (own / f"{target}.yaml").write_text(text.replace(old, new), encoding="utf-8")
 
 
 def printed_paths(text: str) -> list[str]:
@@ -139,6 +144,28 @@ def test_the_front_door_lists_each_region_and_year_escaped_and_self_contained(
 
 
 @pytest.mark.slow
+def test_a_region_with_a_params_folder_of_its_own_reads_and_writes_there(
+    project: Path, capsys
+) -> None:
+    from annual_review.inputs.checks import check_inputs
+
+    add_demo_region(project)
+    demo = check_inputs(Project(project), 2024, "demo")
+    haining = check_inputs(Project(project), 2024, "haining", units=["haichang"])
+    assert demo.params_folder == "params/demo" and haining.params_folder == "params"
+    assert "海昌镇" in demo.params_text["haichang"]
+    assert "海昌镇" not in haining.params_text["haichang"]
+    root = ["--project", str(project)]
+    assert main([*root, "new-year", "--year", "2025", "--region", "demo"]) == 0
+    assert "written: params/demo/2025/haichang.yaml" in capsys.readouterr().out
+    assert sorted(p.name for p in (project / "params" / "demo" / "2025").iterdir()) == [
+        "demo.yaml",
+        "haichang.yaml",
+        "shili.yaml",
+    ]
+    assert not any((project / "params" / "2025" / f"{s}.yaml").exists() for s in ("demo", "shili"))
+
+
 def test_two_regions_sharing_a_township_slug_both_build(project: Path, capsys) -> None:
     add_demo_region(project)
     root = ["--project", str(project)]
@@ -166,6 +193,8 @@ def test_two_regions_sharing_a_township_slug_both_build(project: Path, capsys) -
     haining_page = (outputs / "haining/2024/site/haichang.html").read_text(encoding="utf-8")
     assert "行政调解成功539起" in demo_page and "行政调解成功540起" in haining_page
     assert "示例市" in demo_page and "示例市" not in haining_page
+    assert "海昌镇2024年" in demo_page and "海昌镇" not in haining_page
+    assert "海昌街道2024年" in haining_page
     assert not (outputs / "2024").exists()
 
     door = (outputs / "index.html").read_text(encoding="utf-8")

@@ -33,11 +33,13 @@ def where_from(review: UnitReview, *, data_dir: str | Path, params_dir: str | Pa
     """For the analyst, not the page: which files hold this report's words and figures."""
     from annual_review.blocks import safe_html
     from annual_review.blocks.block import Block
+    from annual_review.core.layout import region_params
     from annual_review.inputs.params import params_path
     from annual_review.inputs.values_file import values_path
 
     name = safe_html.text(review.unit.name)
-    words = project_relative(params_path(params_dir, review.year, review.unit.slug), params_dir)
+    folder = region_params(params_dir, review.region.slug)
+    words = project_relative(params_path(folder, review.year, review.unit.slug), params_dir)
     figures = project_relative(values_path(data_dir, review.region.slug), data_dir)
     text = (
         f"<p>本笔记本生成{name}{review.year}年报告：文字取自 <code>{safe_html.text(words)}</code>，"

@@ -13,7 +13,7 @@ from pathlib import Path
 from annual_review.blocks import safe_html
 from annual_review.blocks.block import ILLUSTRATIVE_MARK
 from annual_review.core.errors import InputError
-from annual_review.core.layout import Project
+from annual_review.core.layout import Project, region_params
 from annual_review.figures.facts import Facts, Figure
 from annual_review.figures.findings import Finding, evaluate
 from annual_review.figures.phrasing import (
@@ -66,9 +66,10 @@ class UnitReview:
         the_unit = reg.unit(unit) if unit else reg.city
         catalog = load_catalog(data_dir, reg)
         facts = Facts(load_values(data_dir, reg, catalog), catalog, reg.rounding)
-        params = load_params(params_dir, year, the_unit.slug, the_unit.name)
-        previous = load_previous(params_dir, year, the_unit.slug, the_unit.name)
-        source = params_path(params_dir, year, the_unit.slug).as_posix()
+        folder = region_params(params_dir, reg.slug)  # params/<region>/ when it exists
+        params = load_params(folder, year, the_unit.slug, the_unit.name)
+        previous = load_previous(folder, year, the_unit.slug, the_unit.name)
+        source = params_path(folder, year, the_unit.slug).as_posix()
         problems = check_plan_status(previous, params, source=source)
         problems += check_finding_reviews(params, catalog, source=source)
         if problems:

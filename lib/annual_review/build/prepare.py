@@ -93,7 +93,7 @@ def input_files(project: Project, year: int, region_slug: str) -> list[Path]:
     ]
     slugs = _unit_slugs(project, region_slug)
     for y in (year - 1, year):
-        folder = project.params_dir / str(y)
+        folder = project.params_for(region_slug) / str(y)
         if slugs is None:
             files.extend(sorted(folder.glob("*.yaml")))
         else:

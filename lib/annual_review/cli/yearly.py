@@ -92,7 +92,11 @@ def new_year_command(args) -> int:
     region = load_region(project.data_dir, one_region(project, args.region, "new-year"))
     units = [region.unit(u) for u in args.unit] or None
     done = new_year(
-        project.params_dir, args.year, region, load_catalog(project.data_dir, region), units
+        project.params_for(region.slug),
+        args.year,
+        region,
+        load_catalog(project.data_dir, region),
+        units,
     )
     for path in done.written:
         print(f"written: {shown(project, path)}")

@@ -23,6 +23,25 @@ SLUG_TEXT = re.compile(r"[a-z][a-z0-9-]{0,39}")
 ALL_REGIONS = "all"
 
 
+def region_params(params_dir: Path | str, region_slug: str) -> Path:
+    """Where a region's params live: ``params/<region>/`` when that folder exists (a
+    project of several regions whose townships share a slug keeps them apart), else
+    ``params/`` itself, shared by every region (``params/<year>/<slug>.yaml``).
+
+    A region slug starts with a letter, so it never names a year's folder.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> region_params(root, "qingxi") == root
+    True
+    >>> (root / "qingxi").mkdir()
+    >>> region_params(root, "qingxi") == root / "qingxi", region_params(root, "demo") == root
+    (True, True)
+    """
+    folder = Path(params_dir) / region_slug
+    return folder if folder.is_dir() else Path(params_dir)
+
+
 @dataclass(frozen=True)
 class Project:
     """A project folder laid out as ``data/ params/ notebooks/ outputs/``."""
@@ -45,6 +64,11 @@ class Project:
     @property
     def params_dir(self) -> Path:
         return self.root / "params"
+
+    def params_for(self, region_slug: str) -> Path:
+        """The folder holding a region's ``<year>/<slug>.yaml`` params: see
+        :func:`region_params`."""
+        return region_params(self.params_dir, region_slug)
 
     @property
     def notebooks_dir(self) -> Path:

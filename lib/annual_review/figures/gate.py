@@ -86,7 +86,7 @@ def review_items(valid: ValidInputs, facts: Facts, year: int) -> Gate:
     left: list[str] = []
     for slug, params in valid.params.items():
         unit = valid.region.unit(slug)
-        source = f"params/{year}/{slug}.yaml"
+        source = f"{valid.params_folder}/{year}/{slug}.yaml"
         left += placeholders(params, source=source, text=valid.params_text.get(slug))
         for finding in evaluate(facts, valid.catalog, unit.name, unit.level, year):
             review = params.findings.get(finding.id)

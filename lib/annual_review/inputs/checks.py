@@ -33,6 +33,7 @@ class ValidInputs:
     run_parameters: dict[str, dict[str, Any]]
     params: dict[str, ReviewParams]  # by unit slug, the units checked
     params_text: dict[str, str]  # the same files as written, for messages with lines
+    params_folder: str = "params"  # the region's params folder, relative to the project
 
 
 def check_inputs(
@@ -73,19 +74,19 @@ def check_inputs(
     checked_params = {}
     params_text = {}
     wanted = [region.unit(u) for u in units] if units else region.units
+    params_dir = project.params_for(region.slug)
     for unit in wanted:
         try:
-            params = load_params(
-                project.params_dir, year, unit.slug, unit.name, section_ids=sections
-            )
+            params = load_params(params_dir, year, unit.slug, unit.name, section_ids=sections)
         except InputError as exc:
             problems.extend(p.replace(project.root.as_posix() + "/", "") for p in exc.problems)
             continue
         checked_params[unit.slug] = params
-        params_text[unit.slug] = read_text(params_path(project.params_dir, year, unit.slug))
-        source = f"params/{year}/{unit.slug}.yaml"
+        path = params_path(params_dir, year, unit.slug)
+        params_text[unit.slug] = read_text(path)
+        source = path.relative_to(project.root).as_posix()
         try:
-            previous = load_previous(project.params_dir, year, unit.slug, unit.name)
+            previous = load_previous(params_dir, year, unit.slug, unit.name)
         except InputError as exc:
             problems.extend(p.replace(project.root.as_posix() + "/", "") for p in exc.problems)
             previous = None
@@ -105,7 +106,8 @@ def check_inputs(
         problems.extend(missing_figures(values, catalog, wanted, year, where))
     if problems or values is None:
         raise InputError("\n".join(problems))
-    return ValidInputs(region, catalog, values, run_parameters, checked_params, params_text)
+    folder = params_dir.relative_to(project.root).as_posix()
+    return ValidInputs(region, catalog, values, run_parameters, checked_params, params_text, folder)
 
 
 def missing_figures(

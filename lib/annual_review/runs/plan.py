@@ -104,7 +104,7 @@ def plan_runs(
             f"notebooks/{notebook.name}": notebooks[notebook],
             **shared,
             f"data/values/{region.slug}.csv": rows,
-            **_params_files(project, year, unit),
+            **_params_files(project, year, unit, region.slug),
         }
         run_parameters = parameters[unit.slug]
         specs.append(
@@ -122,11 +122,13 @@ def plan_runs(
     return specs
 
 
-def _params_files(project: Project, year: int, unit: Unit) -> dict[str, bytes]:
-    """This year's params of the unit, and last year's when present (plan tracking)."""
+def _params_files(project: Project, year: int, unit: Unit, region: str) -> dict[str, bytes]:
+    """This year's params of the unit, and last year's when present (plan tracking), by
+    their paths in the project (``params/<region>/…`` when the region has its folder)."""
     found = {}
+    folder = project.params_for(region)
     for y in (year - 1, year):
-        path = project.params_dir / str(y) / f"{unit.slug}.yaml"
+        path = folder / str(y) / f"{unit.slug}.yaml"
         if path.is_file():
-            found[f"params/{y}/{unit.slug}.yaml"] = path.read_bytes()
+            found[path.relative_to(project.root).as_posix()] = path.read_bytes()
     return found

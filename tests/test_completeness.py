@@ -279,3 +279,13 @@ def test_a_chart_writes_a_stated_percentage_as_the_text_does(
     figure = Figure(indicator, "某县", 2024, Decimal(value), False, (), rounding=rounding)
     assert value_format("%", rounding).format(figure.drawn) == shown
     assert fmt_percent(figure.value, rounding=rounding) == shown
+
+
+def test_an_empty_region_is_the_only_region_file_whatever_the_data_folder_is_called(
+    project: Path,
+) -> None:
+    """A notebook's empty ``region`` and ``unit``: the only region file and its city."""
+    renamed = project / "figures"
+    (project / "data").rename(renamed)
+    review = Review.load(2024, "", "", data_dir=str(renamed), params_dir=str(project / "params"))
+    assert review.region.slug == "haining" and review.unit.name == "海宁市"

@@ -30,6 +30,15 @@ from annual_review.inputs.region import Region, Unit, load_region
 from annual_review.inputs.values import load_values
 
 
+def _default_region(data_dir: Path) -> str:
+    """The only region file under ``data_dir``, whatever that folder is called; else the
+    project's choice (``default_region`` in ``annual-review.yaml`` beside it)."""
+    found = sorted(data_dir.glob("regions/*.yaml"))
+    if len(found) == 1:
+        return found[0].stem
+    return Project(data_dir.parent).default_region()
+
+
 @dataclass
 class UnitReview:
     """Everything needed to write one unit's review of one year."""
@@ -62,7 +71,7 @@ class UnitReview:
         for the plan table of part 4. A ``plan_status`` that does not match last year's
         plans, or a ``findings`` key no rule can raise, stops with every problem named.
         """
-        reg = load_region(data_dir, region or Project(Path(data_dir).parent).default_region())
+        reg = load_region(data_dir, region or _default_region(Path(data_dir)))
         the_unit = reg.unit(unit) if unit else reg.city
         catalog = load_catalog(data_dir, reg)
         facts = Facts(load_values(data_dir, reg, catalog), catalog, reg.rounding)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from annual_review.core.errors import InputError
@@ -12,6 +13,7 @@ from annual_review.inputs.parameters import parse_parameters
 __all__ = ["parse_parameters"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+UNIT_HELP = "only this unit (name or slug); repeatable; default: all units"
 REGION_HELP = (
     f"region file slug (data/regions/<slug>.yaml); default: the only region file, "
     f"else default_region in {SETTINGS_FILE}"
@@ -29,3 +31,8 @@ def one_region(project: Project, choice: str | None, command: str) -> str:
 def shown(project: Project, path: Path) -> str:
     """A path as the commands print it: relative to the project, with / separators."""
     return path.relative_to(project.root).as_posix()
+
+
+def add_unit_option(command: argparse.ArgumentParser, help: str = UNIT_HELP) -> None:
+    """``--unit NAME``, repeatable: the units a command works on (default: all)."""
+    command.add_argument("--unit", action="append", default=[], metavar="NAME", help=help)

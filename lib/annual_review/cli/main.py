@@ -20,6 +20,7 @@ from annual_review.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     REGION_HELP,
+    add_unit_option,
     parse_parameters,
     shown,
 )
@@ -34,17 +35,6 @@ from annual_review.cli.yearly import (
 from annual_review.core.errors import AnnualReviewError, CacheBusy, InputError, PublishError
 from annual_review.core.imports import skip_unused_imports
 from annual_review.core.layout import Project
-
-
-def add_unit_option(command: argparse.ArgumentParser) -> None:
-    """``--unit NAME``, repeatable: the units a command works on (default: all)."""
-    command.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only this unit (name or slug); repeatable; default: all units",
-    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,13 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--year", type=int, required=True, help="report year, e.g. 2024")
     b.add_argument("--region", default=None, help=REGION_HELP + "; all: every region file")
-    b.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="build only this unit (name or slug); repeatable",
-    )
+    add_unit_option(b, "build only this unit (name or slug); repeatable")
     b.add_argument("--jobs", type=int, default=0, help="parallel runs (default: one per core)")
     b.add_argument("--force", action="store_true", help="re-run every unit, ignoring the cache")
     b.add_argument(
@@ -196,13 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also exit 2 while a finding is unreviewed or placeholder text is left",
     )
-    c.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="check only this unit's params (name or slug); repeatable",
-    )
+    add_unit_option(c, "check only this unit's params (name or slug); repeatable")
     return parser
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from annual_review.build.orchestrate import BuildOptions, build
-from annual_review.cli.common import EXIT_OK, REGION_HELP, one_region
+from annual_review.cli.common import EXIT_OK, REGION_HELP, add_unit_option, one_region
 from annual_review.core.errors import AnnualReviewError, RunDied
 from annual_review.core.layout import Project
 from annual_review.publish.live import LiveState, PreviewServer
@@ -44,13 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--year", type=int, required=True, help="report year, e.g. 2024")
     p.add_argument("--region", default=None, help=REGION_HELP)
-    p.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="build only this unit (name or slug); repeatable",
-    )
+    add_unit_option(p, "build only this unit (name or slug); repeatable")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
     p.add_argument("--jobs", type=int, default=0, help="parallel runs (default: one per core)")
 
